@@ -1,0 +1,3 @@
+"""attain — the e-commerce marketing goal-achievement workbench."""
+
+__version__ = "0.1.0"
