@@ -1,0 +1,302 @@
+"""Load a data folder, check it against the data contract, expose it on DuckDB.
+
+``load_dataset(DIR)`` finds the tables (see ``attain.sources``), checks every row in the
+engine (required values present, dates and numbers parse, amounts not negative), and loads
+typed tables into an embedded DuckDB database. Nothing is read into pandas: the checks are
+aggregate queries, and only a few example rows are fetched when something is wrong.
+A problem raises ``DataError`` naming the file, the column and example rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import paths
+from .contract import Column, Table
+from .errors import DataError
+from .sources import Source, discover, quote_ident, sql_string
+
+TRUE_WORDS = ("true", "1", "yes", "y", "t", "是")
+FALSE_WORDS = ("false", "0", "no", "n", "f", "否")
+TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d")
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
+                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "DECIMAL")
+MAX_EXAMPLES = 3
+
+
+@dataclass
+class TableInfo:
+    """What was loaded for one contract table."""
+    name: str
+    source: Source
+    present: set[str]
+    rows: int = 0
+    filtered_out: int = 0
+    date_min: dt.date | None = None
+    date_max: dt.date | None = None
+    null_share: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Check:
+    column: str
+    problem: str          # words for the message
+    condition: str        # SQL: true for a bad row
+    raw: str              # SQL: the value to show as an example
+
+
+class Dataset:
+    """Typed contract tables on an embedded DuckDB connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, data_dir: Path, tables: dict[str, TableInfo]):
+        self.con = con
+        self.data_dir = data_dir
+        self.tables = tables
+
+    @cached_property
+    def ibis(self):
+        import ibis
+        return ibis.duckdb.from_connection(self.con)
+
+    def table(self, name: str):
+        """The ibis table expression of a contract table."""
+        if name not in self.tables:
+            raise DataError(f"table '{name}' is not in this data folder", file=self.data_dir,
+                            hint=f"add {name}.csv (or map it in mapping.yml)")
+        return self.ibis.table(name)
+
+    def has_table(self, name: str) -> bool:
+        return name in self.tables
+
+    def has_column(self, table: str, column: str) -> bool:
+        return table in self.tables and column in self.tables[table].present
+
+    def date_range(self, name: str = "orders") -> tuple[dt.date, dt.date]:
+        info = self.tables[name]
+        return info.date_min, info.date_max
+
+    def quality(self) -> pd.DataFrame:
+        """A short data-quality summary: one row per table."""
+        rows = []
+        for info in self.tables.values():
+            absent = [c.name for c in info.source.table.columns if c.name not in info.present]
+            nulls = {c: s for c, s in info.null_share.items() if s > 0}
+            rows.append({
+                "table": info.name,
+                "source": info.source.file.name,
+                "rows": info.rows,
+                "from": info.date_min,
+                "to": info.date_max,
+                "filtered_out": info.filtered_out,
+                "empty_values": ", ".join(f"{c} {s:.1%}" for c, s in sorted(nulls.items())) or "-",
+                "defaulted_columns": ", ".join(absent) or "-",
+            })
+        return pd.DataFrame(rows)
+
+
+def load_dataset(data_dir: str | Path | None = None) -> Dataset:
+    """Load and check every table of a data folder (relative paths: from the project root)."""
+    folder = paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir()
+    sources = discover(folder)
+    con = duckdb.connect()
+    infos = {name: _load_table(con, src) for name, src in sources.items()}
+    return Dataset(con, folder, infos)
+
+
+# --- building the SQL -----------------------------------------------------------------
+
+def _source_columns(con, src: Source) -> dict[str, str]:
+    """The source file's columns and their DuckDB types."""
+    try:
+        rel = con.sql(f"SELECT * FROM {src.raw_from} LIMIT 0")
+    except duckdb.Error as exc:
+        raise DataError(f"cannot be read: {_first_line(exc)}", file=src.file,
+                        hint="check that it is a CSV with a header row, or a Parquet file") from None
+    return dict(zip(rel.columns, [str(t) for t in rel.types]))
+
+
+def _raw_exprs(con, src: Source) -> dict[str, str]:
+    """contract column -> SQL over the source (absent columns are left out)."""
+    found = _source_columns(con, src)
+    by_lower = {c.strip().lower(): c for c in found}
+    exprs: dict[str, str] = {}
+    for col in src.table.columns:
+        if col.name in src.exprs:
+            exprs[col.name] = src.exprs[col.name]
+        elif col.name in by_lower:
+            exprs[col.name] = quote_ident(by_lower[col.name])
+    missing = [c.name for c in src.table.columns if c.required and c.name not in exprs]
+    if missing:
+        how = ("map them under 'columns:' in mapping.yml" if src.mapping_file
+               else "rename the columns in the file, or describe it with a mapping.yml")
+        raise DataError(
+            f"required column(s) missing: {', '.join(missing)} (the file has: {', '.join(found)})",
+            file=src.origin, where=src.table.name, hint=how)
+    if src.mapping_file:
+        _check_expressions(con, src, exprs, found)
+    return exprs
+
+
+def _check_expressions(con, src: Source, exprs: dict[str, str], found: dict[str, str]) -> None:
+    for col, expr in exprs.items():
+        try:
+            con.sql(f"SELECT {expr} FROM {src.raw_from} LIMIT 0")
+        except duckdb.Error as exc:
+            raise DataError(
+                f"the expression {expr[1:-1]!r} does not work: {_first_line(exc)}",
+                file=src.mapping_file, where=f"{src.table.name}.columns.{col}",
+                hint=f"use DuckDB SQL over the file's columns: {', '.join(found)}") from None
+    if src.where:
+        try:
+            con.sql(f"SELECT 1 FROM {src.raw_from} WHERE {src.where} LIMIT 0")
+        except duckdb.Error as exc:
+            raise DataError(f"the filter {src.where[1:-1]!r} does not work: {_first_line(exc)}",
+                            file=src.mapping_file, where=f"{src.table.name}.where",
+                            hint="write a DuckDB SQL condition over the file's columns") from None
+
+
+def _types(con, src: Source, exprs: dict[str, str]) -> dict[str, str]:
+    if not exprs:
+        return {}
+    sel = ", ".join(f"{e} AS {quote_ident(c)}" for c, e in exprs.items())
+    rel = con.sql(f"SELECT {sel} FROM {src.raw_from} LIMIT 0")
+    return dict(zip(rel.columns, [str(t) for t in rel.types]))
+
+
+def _text(raw: str) -> str:
+    return f"NULLIF(TRIM(CAST({raw} AS VARCHAR)), '')"
+
+
+def _is_numeric(sqltype: str) -> bool:
+    return sqltype.upper().startswith(NUMERIC_TYPES)
+
+
+def _typed(col: Column, raw: str | None, sqltype: str) -> str:
+    """SQL giving the contract value of a column (NULL when it does not parse)."""
+    if raw is None:
+        return _default(col)
+    txt = _text(raw)
+    if col.type == "text":
+        return f"COALESCE({txt}, {sql_string(col.default)})" if col.default is not None else txt
+    if col.type in ("number", "count"):
+        num = f"CAST({raw} AS DOUBLE)" if _is_numeric(sqltype) else f"TRY_CAST({txt} AS DOUBLE)"
+        return num if col.type == "number" else f"CAST({num} AS BIGINT)"
+    if col.type in ("timestamp", "date"):
+        if sqltype.upper().startswith(("TIMESTAMP", "DATE")):
+            ts = f"CAST({raw} AS TIMESTAMP)"
+        else:
+            fmts = "[" + ", ".join(sql_string(f) for f in TIMESTAMP_FORMATS) + "]"
+            ts = f"COALESCE(TRY_CAST({txt} AS TIMESTAMP), TRY_STRPTIME({txt}, {fmts}))"
+        return ts if col.type == "timestamp" else f"CAST({ts} AS DATE)"
+    if col.type == "bool":
+        if sqltype.upper() == "BOOLEAN":
+            return f"COALESCE({raw}, {str(bool(col.default)).upper()})"
+        low = f"LOWER({txt})"
+        return (f"CASE WHEN {txt} IS NULL THEN {str(bool(col.default)).upper()} "
+                f"WHEN {low} IN ({', '.join(map(sql_string, TRUE_WORDS))}) THEN TRUE "
+                f"WHEN {low} IN ({', '.join(map(sql_string, FALSE_WORDS))}) THEN FALSE END")
+    raise ValueError(f"unknown contract type {col.type}")
+
+
+def _default(col: Column) -> str:
+    sql_type = {"text": "VARCHAR", "number": "DOUBLE", "count": "BIGINT", "timestamp": "TIMESTAMP",
+                "date": "DATE", "bool": "BOOLEAN"}[col.type]
+    if col.default is None:
+        return f"CAST(NULL AS {sql_type})"
+    if col.type == "bool":
+        return str(bool(col.default)).upper()
+    return f"CAST({sql_string(col.default)} AS {sql_type})"
+
+
+def _checks(table: Table, exprs: dict[str, str], types: dict[str, str]) -> list[_Check]:
+    checks: list[_Check] = []
+    for col in table.columns:
+        if col.name not in exprs:
+            continue
+        raw, sqltype = exprs[col.name], types[col.name]
+        txt, typed = _text(raw), _typed(col, raw, sqltype)
+        if col.required:
+            checks.append(_Check(col.name, "empty value", f"{txt} IS NULL", txt))
+        if col.type != "text":
+            what = {"number": "not a number", "count": "not a whole number",
+                    "timestamp": "not a date/time", "date": "not a date",
+                    "bool": "not true/false"}[col.type]
+            checks.append(_Check(col.name, what, f"{txt} IS NOT NULL AND {typed} IS NULL", txt))
+        if col.type == "count":
+            num = f"TRY_CAST({txt} AS DOUBLE)"
+            checks.append(_Check(col.name, "not a whole number",
+                                 f"{num} IS NOT NULL AND {num} <> FLOOR({num})", txt))
+        if col.min is not None:
+            checks.append(_Check(col.name, f"below {col.min:g} (negative)",
+                                 f"{typed} < {col.min}", txt))
+    return checks
+
+
+# --- loading ----------------------------------------------------------------------------
+
+def _load_table(con, src: Source) -> TableInfo:
+    exprs = _raw_exprs(con, src)
+    types = _types(con, src, exprs)
+    table = src.table
+    info = TableInfo(name=table.name, source=src, present=set(exprs))
+    checks = _checks(table, exprs, types)
+    where = f" WHERE {src.where}" if src.where else ""
+    date_col = table.column(table.date_column)
+    date_sql = _typed(date_col, exprs.get(date_col.name), types.get(date_col.name, "VARCHAR"))
+    optional = [c for c in table.columns if not c.required and c.name in exprs]
+    parts = ["COUNT(*)", f"MIN({date_sql})", f"MAX({date_sql})"]
+    parts += [f"COUNT(*) FILTER (WHERE {c.condition})" for c in checks]
+    parts += [f"COUNT(*) FILTER (WHERE {_text(exprs[c.name])} IS NULL)" for c in optional]
+    try:
+        row = con.execute(f"SELECT {', '.join(parts)} FROM {src.raw_from}{where}").fetchone()
+    except duckdb.Error as exc:
+        raise DataError(f"cannot be read: {_first_line(exc)}", file=src.origin, where=table.name,
+                        hint="check the file's format and the expressions in mapping.yml") from None
+    info.rows = row[0]
+    if info.rows == 0:
+        raise DataError("the table has no rows" + (" after the mapping's filter" if where else ""),
+                        file=src.origin, where=table.name, hint="export the data again")
+    counts = row[3: 3 + len(checks)]
+    failed = [(c, n) for c, n in zip(checks, counts) if n]
+    if failed:
+        _raise_violations(con, src, failed)
+    info.date_min, info.date_max = (v.date() if isinstance(v, dt.datetime) else v for v in row[1:3])
+    info.null_share = {c.name: n / info.rows for c, n in zip(optional, row[3 + len(checks):])}
+    if src.where:
+        total = con.execute(f"SELECT COUNT(*) FROM {src.raw_from}").fetchone()[0]
+        info.filtered_out = total - info.rows
+    select = ", ".join(
+        f"{_typed(c, exprs.get(c.name), types.get(c.name, 'VARCHAR'))} AS {quote_ident(c.name)}"
+        for c in table.columns)
+    con.execute(f"CREATE TABLE {quote_ident(table.name)} AS SELECT {select} FROM {src.raw_from}{where}")
+    return info
+
+
+def _raise_violations(con, src: Source, failed: list[tuple[_Check, int]]) -> None:
+    lines = []
+    for check, n in failed[:8]:
+        filt = f"{src.where} AND " if src.where else ""
+        examples = con.execute(
+            f"SELECT _row, {check.raw} FROM (SELECT row_number() OVER () AS _row, * "
+            f"FROM {src.raw_from}) WHERE {filt}({check.condition}) ORDER BY _row LIMIT {MAX_EXAMPLES}"
+        ).fetchall()
+        shown = "; ".join(f"row {r} (line {r + 1}): {v!r}" if v is not None else f"row {r} (line {r + 1}): empty"
+                          for r, v in examples)
+        lines.append(f"column '{check.column}': {n} row(s) {check.problem} — e.g. {shown}")
+    more = f"\n  … and {len(failed) - 8} more problem(s)" if len(failed) > 8 else ""
+    raise DataError(
+        f"{len(failed)} problem(s) in table '{src.table.name}':\n  " + "\n  ".join(lines) + more,
+        file=src.origin,
+        hint=("fix these rows in the export, or exclude them with a 'where:' filter in mapping.yml"
+              if src.mapping_file else "fix these rows in the export and run again"))
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+

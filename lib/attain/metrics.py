@@ -1,0 +1,216 @@
+"""Compute any list of metrics by time grain and dimensions, in the engine.
+
+``compute(ds, ["gmv", "aov"], grain="month", by=["channel"], start=..., end=..., where=...)``
+sums the parts each metric needs in the query engine (one aggregate query per source
+table), joins the small aggregated frames on the bucket, and applies the formulas from the
+metric dictionary. Only aggregated rows ever reach pandas.
+
+Buckets: an order row falls in the bucket of its ``order_date``; an order whose lines fall in
+several categories counts once in each of them (so orders by category add up to more than
+all orders). New buyers are attributed to the bucket, channel, category and region of their
+first order in the whole data (earliest order_date, then order_id; the largest line of that
+order gives its category), whatever the requested date range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+import ibis
+import pandas as pd
+
+from .contract import DIMENSIONS, TABLES
+from .data import Dataset
+from .errors import MetricError
+from .metric_defs import METRICS, PARTS, Metric, dictionary
+from .timegrain import bucket, check_grain, labels, parse_date
+
+__all__ = ["compute", "METRICS", "dictionary", "parse_where"]
+
+_TABLE_OF = {"first_orders": "orders"}
+
+
+def compute(ds: Dataset, metrics: Sequence[str], grain: str | None = None,
+            by: Iterable[str] = (), start: str | dt.date | None = None,
+            end: str | dt.date | None = None,
+            where: Mapping[str, str | Sequence[str]] | None = None) -> pd.DataFrame:
+    """Metrics by ``grain`` and ``by`` over [start, end] (inclusive days) with dimension filters."""
+    wanted = _check_metrics(metrics)
+    grain = check_grain(grain)
+    dims = _check_dims(by, "--by")
+    filters = {k: _as_list(v) for k, v in (where or {}).items()}
+    _check_dims(filters, "--where")
+    start_d, end_d = parse_date(start, "--from"), parse_date(end, "--to")
+    if start_d and end_d and start_d > end_d:
+        raise MetricError(f"the range starts ({start_d}) after it ends ({end_d})", where="--from/--to",
+                          hint="swap the dates")
+    parts = _parts_for(ds, wanted, dims, filters)
+    keys = ([grain] if grain else []) + dims
+    frames = [_aggregate(ds, source, names, grain, dims, filters, start_d, end_d)
+              for source, names in _by_source(parts).items()]
+    merged = _merge(frames, keys)
+    out = merged[keys].copy()
+    for m in wanted:
+        values = m.formula(merged)
+        out[m.id] = values.round().astype("int64") if m.is_count else values.astype(float)
+    if grain:
+        out[grain] = labels(out[grain], grain)
+    return out.sort_values(keys, kind="stable").reset_index(drop=True) if keys else out
+
+
+def parse_where(items: Iterable[str]) -> dict[str, list[str]]:
+    """``["channel=直播,KOL", "region=一线城市"]`` -> {"channel": ["直播", "KOL"], ...}."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise MetricError(f"'{item}' is not a filter", where="--where",
+                              hint="write DIMENSION=VALUE[,VALUE...], e.g. channel=直播")
+        out.setdefault(key.strip(), []).extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+# --- checks -----------------------------------------------------------------------------
+
+def _check_metrics(ids: Sequence[str]) -> list[Metric]:
+    if not ids:
+        raise MetricError("no metric asked for", hint="name at least one; `attain metrics --list` shows them")
+    unknown = [i for i in ids if i not in METRICS]
+    if unknown:
+        raise MetricError(f"unknown metric(s): {', '.join(unknown)}", where="METRIC",
+                          hint="`attain metrics --list` shows the metric dictionary")
+    return [METRICS[i] for i in dict.fromkeys(ids)]
+
+
+def _check_dims(dims: Iterable[str], what: str) -> list[str]:
+    dims = list(dict.fromkeys(dims))
+    bad = [d for d in dims if d not in DIMENSIONS]
+    if bad:
+        raise MetricError(f"unknown dimension(s): {', '.join(bad)}", where=what,
+                          hint=f"dimensions are {', '.join(DIMENSIONS)}")
+    return dims
+
+
+def _as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _parts_for(ds: Dataset, metrics: list[Metric], dims: list[str], filters: dict) -> list[str]:
+    parts: list[str] = []
+    for m in metrics:
+        for pid in m.parts:
+            _check_part(ds, m, PARTS[pid], dims, filters)
+            parts.append(pid)
+    return list(dict.fromkeys(parts))
+
+
+def _check_part(ds: Dataset, m: Metric, part, dims: list[str], filters: dict) -> None:
+    table = _TABLE_OF.get(part.table, part.table)
+    if not ds.has_table(table):
+        raise MetricError(f"'{m.id}' needs the {table} table, which this data folder does not have",
+                          file=ds.data_dir, hint=f"add {table}.csv (or map it in mapping.yml)")
+    for col in part.needs:
+        if not ds.has_column(table, col):
+            raise MetricError(f"'{m.id}' needs column '{col}' in {table}, which the data does not have",
+                              file=ds.data_dir, hint=f"add a '{col}' column to {table}")
+    allowed = TABLES[table].dimensions
+    for d in list(dims) + list(filters):
+        if d not in allowed:
+            raise MetricError(
+                f"'{m.id}' cannot be broken down or filtered by {d}: it uses {table}, "
+                f"which is recorded by {', '.join(allowed) or 'date only'}",
+                where=m.id, hint=f"drop {d} for this metric, or ask for it separately")
+
+
+def _by_source(parts: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for pid in parts:
+        source = "repeat" if pid == "repeat_buyers" else PARTS[pid].table
+        out.setdefault(source, []).append(pid)
+    return out
+
+
+# --- queries ----------------------------------------------------------------------------
+
+def _restrict(t, date_col: str, dims: Mapping[str, list[str]], start, end):
+    col = t[date_col]
+    is_ts = col.type().is_timestamp()
+    if start:
+        t = t.filter(col >= (ibis.timestamp(start.isoformat()) if is_ts else ibis.date(start.isoformat())))
+    if end:
+        nxt = end + dt.timedelta(days=1)
+        t = t.filter(col < (ibis.timestamp(nxt.isoformat()) if is_ts else ibis.date(nxt.isoformat())))
+    for dim, values in dims.items():
+        t = t.filter(t[dim].isin(values))
+    return t
+
+
+def _group_keys(t, date_col: str, grain, dims) -> dict:
+    keys = {grain: bucket(t[date_col], grain)} if grain else {}
+    keys.update({d: t[d] for d in dims})
+    return keys
+
+
+def _aggregate(ds, source, names, grain, dims, filters, start, end) -> pd.DataFrame:
+    if source == "orders":
+        t = _restrict(ds.table("orders"), "order_date", filters, start, end)
+        expr = _orders_parts(t, names)
+    elif source == "repeat":
+        t = _restrict(ds.table("orders"), "order_date", filters, start, end)
+        expr = _repeat_buyers(t, grain, dims)
+        return expr.execute()
+    elif source == "first_orders":
+        t = _restrict(_first_orders(ds.table("orders")), "order_date", filters, start, end)
+        expr = {"new_buyers": t.count()}
+    else:
+        date_col = TABLES[source].date_column
+        t = _restrict(ds.table(source), date_col, filters, start, end)
+        expr = {p: (t.sessions.coalesce(t.uv) if p == "bounce_base" else t[p]).sum() for p in names}
+    keys = _group_keys(t, "order_date" if source in ("orders", "first_orders") else TABLES[source].date_column,
+                       grain, dims)
+    query = t.group_by(**keys).aggregate(**expr) if keys else t.aggregate(**expr)
+    return query.execute()
+
+
+def _orders_parts(t, names: list[str]) -> dict:
+    has_customer = t.customer_id.notnull()
+    exprs = {
+        "gmv": lambda: t.gmv.sum(),
+        "returned_gmv": lambda: t.gmv.sum(where=t.returned),
+        "orders": lambda: t.order_id.nunique(),
+        "buyers": lambda: t.customer_id.nunique(),
+        "buyer_gmv": lambda: t.gmv.sum(where=has_customer),
+        "returned_orders": lambda: t.order_id.nunique(where=t.returned),
+        "kept_cost": lambda: t.cost.sum(where=~t.returned),
+    }
+    return {n: exprs[n]() for n in names}
+
+
+def _repeat_buyers(t, grain, dims):
+    t = t.filter(t.customer_id.notnull())
+    keys = _group_keys(t, "order_date", grain, dims)
+    per_buyer = t.group_by(**keys, customer_id=t.customer_id).aggregate(n=t.order_id.nunique())
+    outer = [k for k in keys]
+    agg = {"repeat_buyers": (per_buyer.n >= 2).sum()}
+    return per_buyer.group_by(outer).aggregate(**agg) if outer else per_buyer.aggregate(**agg)
+
+
+def _first_orders(orders):
+    """One row per buyer: the first row of their first order."""
+    buyers = orders.filter(orders.customer_id.notnull())
+    window = ibis.window(group_by=buyers.customer_id,
+                         order_by=[buyers.order_date, buyers.order_id, ibis.desc(buyers.gmv),
+                                   buyers.channel, buyers.category, buyers.region])
+    ranked = buyers.mutate(_rank=ibis.row_number().over(window))
+    return ranked.filter(ranked._rank == 0)
+
+
+def _merge(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    merged = frames[0]
+    for f in frames[1:]:
+        merged = merged.merge(f, on=keys, how="outer") if keys else pd.concat([merged, f], axis=1)
+    parts = [c for c in merged.columns if c not in keys]
+    for c in parts:
+        merged[c] = merged[c].fillna(0)
+    return merged
