@@ -1,0 +1,51 @@
+# attain — the two commands first: `make reports`, `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+JOBS   ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help reports test lab sample validate fonts bench clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (attain)" >/dev/null
+	@touch $(STAMP)
+
+# Charts label axes in Chinese and need a CJK font ("Noto Sans CJK SC"): installed with
+# apt-get when running as root, otherwise the command says what to install.
+fonts: ## make sure a Chinese font for the charts is installed
+	@if fc-list 2>/dev/null | grep -q "Noto Sans CJK SC"; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing fonts-noto-cjk (Chinese font for the charts)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } || exit 1; \
+	  rm -rf "$$HOME/.cache/matplotlib"; \
+	else \
+	  echo "No Chinese font found: install one (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk;" >&2; \
+	  echo "macOS: brew install --cask font-noto-sans-cjk-sc), then run make again." >&2; exit 1; \
+	fi
+
+sample: $(STAMP) ## generate data/sample if it is missing
+	$(BIN)/attain sample --if-missing
+
+validate: sample ## check data/sample against the data contract
+	$(BIN)/attain validate
+
+reports: $(STAMP) fonts sample ## render every notebook to HTML under reports/
+	$(BIN)/attain run all
+
+test: $(STAMP) fonts sample ## run the whole test suite
+	$(BIN)/python -m pytest -n $(JOBS) -q
+
+lab: $(STAMP) fonts sample ## open JupyterLab on notebooks/
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean: ## remove generated reports (keeps data and .venv)
+	rm -rf reports

@@ -1,0 +1,34 @@
+"""`attain run`: turn command-line options into validated notebook runs."""
+
+from __future__ import annotations
+
+from . import paths
+from .data import load_dataset
+from .params import merge_params, parse_cli_params, select_notebooks
+from .run import run_many
+
+
+def run_from_cli(args) -> int:
+    specs = select_notebooks(args.notebooks)
+    options = {
+        "period": args.period, "as_of": args.as_of, "lang": args.lang,
+        "data_dir": str(args.data) if args.data else None,
+        "plan_dir": str(args.plan) if args.plan else None,
+    }
+    params = merge_params(options, parse_cli_params(args.param))
+    # every command that reads data checks it first: a data problem stops here, before any run
+    ds = load_dataset(params.get("data_dir"))
+    if "as_of" not in params:
+        params["as_of"] = ds.date_range("orders")[1].isoformat()
+        print(f"as of {params['as_of']} (the last day of the orders data; use --as-of to change)")
+    out_dir = args.out or paths.default_reports_dir()
+    results = run_many(specs, params, out_dir=out_dir, raise_on_failure=False)
+    for r in results:
+        where = r.html if r.status == "ok" else r.failed_notebook
+        print(f"{r.status:>6}  {r.name}  {r.period}  {where}  ({r.seconds:.1f} s)")
+    failed = [r for r in results if r.status != "ok"]
+    print(f"reports: {(out_dir / 'index.html').as_uri()}")
+    if failed:
+        from .errors import RunError
+        raise RunError("\n\n".join(f"{r.name} ({r.period}): {r.error}" for r in failed))
+    return 0
