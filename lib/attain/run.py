@@ -1,0 +1,349 @@
+"""Run a notebook with papermill and publish it as a self-contained HTML report.
+
+Order of work, each step only if the previous one succeeded:
+
+1. validate the parameters (:mod:`attain.params`) — nothing runs on a bad parameter;
+2. execute with papermill into ``<out>/_staging/<run id>/`` with the notebook's folder as
+   the working directory and the ``python3`` kernel;
+3. check the executed notebook: a papermill error, an ``error`` output, the papermill
+   exception flag or a chart warning "missing from font" all count as failure;
+4. render HTML with nbconvert (no code, no prompts, no parameter cells, the ``attain``
+   template, ``lang`` set);
+5. publish ``<out>/<period>/<name>.html`` and ``.ipynb`` atomically, rebuild the index.
+
+On failure the published files are not touched, the executed notebook is kept in
+``<out>/_failed/<period>/<name>-<YYYYmmddTHHMMSS>.ipynb`` and :class:`RunError` explains
+what failed in one paragraph. The staging folder is removed in every case.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from attain import paths
+from attain.errors import AttainError, ParameterError, RunError
+from attain.params import NotebookSpec, find_notebook, period_label, validate_params
+from attain.publish import external_refs, publish_report, write_index
+
+log = logging.getLogger(__name__)
+
+KERNEL = "python3"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "attain"
+GLYPH_WARNING = "missing from font"
+_SKIP_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+_HIDDEN_TAGS = {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"}
+
+_HEADER_LABELS = {
+    "zh": {"label": "生成参数", "as_of": "数据截至", "period": "期间", "data_dir": "数据",
+           "plan_dir": "计划", "lookback_months": "回看月数", "cadence": "频率"},
+    "en": {"label": "Generated with", "as_of": "as of", "period": "period",
+           "data_dir": "data", "plan_dir": "plan", "lookback_months": "lookback months",
+           "cadence": "cadence"},
+}
+
+
+@dataclass
+class RunResult:
+    name: str
+    period: str
+    html: Path | None
+    ipynb: Path | None
+    seconds: float
+    status: str  # "ok" or "failed"
+    error: str | None = None
+    failed_notebook: Path | None = None
+
+
+@dataclass
+class Failure:
+    """What went wrong in an executed notebook."""
+
+    cell: int | None  # 1-based position in the notebook as committed
+    exec_count: int | None
+    ename: str
+    evalue: str
+    user_error: bool = False
+
+
+# --------------------------------------------------------------------------- checks
+
+def _attain_error_names() -> set[str]:
+    names, todo = set(), [AttainError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
+def _cell_problem(cell: Any) -> tuple[str, str] | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return out.get("ename", "Error"), out.get("evalue", "")
+    for out in cell.get("outputs", []):
+        text = out.get("text", "") if out.get("output_type") == "stream" else ""
+        if GLYPH_WARNING in text:
+            line = next(ln for ln in text.splitlines() if GLYPH_WARNING in ln)
+            line = line[line.find("Glyph"):] if "Glyph" in line else line.strip()
+            return ("MissingGlyph", "a chart uses characters missing from its font "
+                    f"({line.rstrip('.')}); call attain.style.apply(lang) before plotting")
+    return None
+
+
+def _numbered_cells(nb: Any) -> Iterable[tuple[int, Any]]:
+    """Cells with their 1-based position in the committed notebook."""
+    number = 0
+    for cell in nb.cells:
+        if _SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        number += 1
+        yield number, cell
+
+
+def find_failure(nb: Any) -> Failure | None:
+    """The first problem in an executed notebook, or None if it ran cleanly."""
+    for number, cell in _numbered_cells(nb):
+        if cell.cell_type != "code":
+            continue
+        problem = _cell_problem(cell)
+        if problem:
+            ename, evalue = problem
+            return Failure(number, cell.get("execution_count"), ename, evalue,
+                           user_error=ename in _attain_error_names())
+    if nb.metadata.get("papermill", {}).get("exception"):
+        return Failure(_status_cell(nb), None, "Error",
+                       "papermill recorded an exception but no cell shows an error")
+    return None
+
+
+def _status_cell(nb: Any) -> int | None:
+    for number, cell in _numbered_cells(nb):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
+            return number
+    return None
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def failure_message(spec: NotebookSpec, failure: Failure, kept: Path | None) -> str:
+    """One paragraph for the user; an AttainError raised in the notebook is shown as is."""
+    if failure.user_error and failure.evalue.strip():
+        return failure.evalue.strip()
+    where = f"cell {failure.cell}" if failure.cell else "an unknown cell"
+    if failure.exec_count:
+        where += f" (In [{failure.exec_count}])"
+    kept_text = (f"The failed notebook is kept at {kept}." if kept
+                 else "No executed notebook could be kept.")
+    return (f"Notebook {spec.name} failed in {where}: {failure.ename}: "
+            f"{_last_line(failure.evalue).rstrip('.')}. {kept_text} "
+            "The previously published report, if any, was left unchanged.")
+
+
+# --------------------------------------------------------------------------- execute
+
+def _execute(source: Path, staged: Path, params: Mapping[str, Any],
+             timeout: int | None) -> Failure | None:
+    """Run papermill; return the failure (if any). The staged notebook is always written
+    when the kernel started."""
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(
+            str(source), str(staged), parameters=dict(params), kernel_name=KERNEL,
+            cwd=str(source.parent), progress_bar=False, log_output=False,
+            execution_timeout=timeout)
+    except pm.PapermillExecutionError:
+        pass  # the staged notebook holds the error; find_failure reads it below
+    except Exception as exc:  # timeout, dead kernel, missing kernel ...
+        nb = nbformat.read(staged, as_version=4) if staged.is_file() else None
+        cell = _status_cell(nb) if nb is not None else None
+        first = str(exc).strip().splitlines()
+        return Failure(cell, None, type(exc).__name__, first[0] if first else "")
+    nb = nbformat.read(staged, as_version=4)
+    return find_failure(nb)
+
+
+# --------------------------------------------------------------------------- render
+
+def _header_fields(params: Mapping[str, Any], lang: str) -> list[list[str]]:
+    labels = _HEADER_LABELS[lang]
+    fields = []
+    for key in ("as_of", "period", "data_dir", "plan_dir", "lookback_months", "cadence"):
+        if params.get(key) is None:
+            continue
+        value = params[key]
+        if key.endswith("_dir"):
+            value = Path(str(value)).name or str(value)  # a folder name, never a full path
+        fields.append([labels[key], str(value)])
+    return fields
+
+
+def render_html(nb: Any, *, title: str, lang: str, header: dict[str, Any]) -> str:
+    """The reader's HTML: outputs and markdown only, self-contained."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(_HIDDEN_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
+    exporter = HTMLExporter(
+        config=config, template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)], exclude_input=True,
+        exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
+        language_code=lang)
+    nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = title
+    nb.metadata.pop("papermill", None)
+    body, _ = exporter.from_notebook_node(nb, resources={"attain": header})
+    return body
+
+
+# --------------------------------------------------------------------------- run
+
+def _resolve(spec_or_name: str | NotebookSpec) -> NotebookSpec:
+    return spec_or_name if isinstance(spec_or_name, NotebookSpec) else find_notebook(spec_or_name)
+
+
+def _stamp() -> str:
+    return datetime.now().strftime("%Y%m%dT%H%M%S")
+
+
+def _keep_failed(staged: Path, out_dir: Path, period: str, name: str) -> Path | None:
+    if not staged.is_file():
+        return None
+    folder = out_dir / "_failed" / period
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}-{_stamp()}.ipynb"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{name}-{_stamp()}-{n}.ipynb"
+    shutil.move(str(staged), target)
+    return target
+
+
+def _publish(spec: NotebookSpec, staged: Path, params: Mapping[str, Any], period: str,
+             out_dir: Path) -> tuple[Path, Path]:
+    lang = params.get("lang", "zh")
+    nb = nbformat.read(staged, as_version=4)
+    header = {"label": _HEADER_LABELS[lang]["label"], "fields": _header_fields(params, lang)}
+    page = render_html(nb, title=f"{spec.title(lang)} · {period}", lang=lang, header=header)
+    for tag in external_refs(page):
+        log.warning("%s: report refers to an external resource: %s", spec.name, tag[:200])
+    html_path, ipynb_path = publish_report(
+        out_dir, period, spec.name, html_text=page, ipynb_bytes=staged.read_bytes())
+    write_index(out_dir, lang)
+    return html_path, ipynb_path
+
+
+def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir: Path,
+                 notebook_path: Path | None = None, timeout: int | None = 1800) -> RunResult:
+    """Validate, execute, render and publish one notebook. Raises ParameterError before
+    anything runs, RunError if the notebook fails (published files stay as they were)."""
+    spec = _resolve(name)
+    values = validate_params(spec, params)
+    period = period_label(spec, values)
+    out_dir = paths.resolve(out_dir)
+    source = paths.resolve(notebook_path) if notebook_path else paths.notebooks_dir() / spec.file
+    if not source.is_file():
+        raise RunError(f"notebook file not found: {source}", hint="check the notebooks/ folder")
+    staging = out_dir / "_staging" / f"{_stamp()}-{spec.name}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    started = time.monotonic()
+    try:
+        staged = staging / Path(spec.file).name
+        failure = _execute(source, staged, values, timeout)
+        if failure is not None:
+            kept = _keep_failed(staged, out_dir, period, spec.name)
+            err = RunError(failure_message(spec, failure, kept))
+            err.failure, err.failed_notebook, err.notebook = failure, kept, spec.name
+            raise err
+        try:
+            html_path, ipynb_path = _publish(spec, staged, values, period, out_dir)
+        except Exception as exc:  # nbconvert or the file system; keep the run for a look
+            kept = _keep_failed(staged, out_dir, period, spec.name)
+            raise RunError(f"Notebook {spec.name} ran, but publishing its report failed: "
+                           f"{type(exc).__name__}: {exc}. The executed notebook is kept at "
+                           f"{kept}.") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_if_empty(out_dir / "_staging")
+    seconds = time.monotonic() - started
+    log.info("%s %s: published %s in %.1f s", spec.name, period, html_path, seconds)
+    return RunResult(spec.name, period, html_path, ipynb_path, seconds, "ok")
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty (another run is staging) or already gone
+
+
+def run_many(names: Iterable[str | NotebookSpec], params: Mapping[str, Any], *, out_dir: Path,
+             jobs: int = 1, notebook_dir: Path | None = None, timeout: int | None = 1800,
+             raise_on_failure: bool = True) -> list[RunResult]:
+    """Run several notebooks with one set of parameters, continuing after a failure.
+
+    Each notebook gets only the parameters it accepts; a key no notebook accepts, or a bad
+    value, is a ParameterError before anything runs. Notebooks run one after another
+    (``jobs`` is accepted for later use). ``notebook_dir`` replaces ``notebooks/``. At the
+    end a RunError lists every failure (its ``results`` attribute holds all results),
+    unless ``raise_on_failure`` is False.
+    """
+    if jobs < 1:
+        raise ParameterError(f"jobs must be 1 or more, not {jobs}")
+    specs = list(dict.fromkeys(_resolve(n) for n in names))
+    per_spec = _split_params(specs, params)
+    results = []
+    for spec in specs:
+        path = Path(notebook_dir) / spec.file if notebook_dir else None
+        results.append(_run_one(spec, per_spec[spec.name], out_dir, path, timeout))
+    failed = [r for r in results if r.status != "ok"]
+    if failed and raise_on_failure:
+        err = RunError("\n\n".join(f"{r.name}: {r.error}" for r in failed))
+        err.results = results
+        raise err
+    return results
+
+
+def _split_params(specs: list[NotebookSpec], params: Mapping[str, Any]) -> dict[str, dict]:
+    accepted = set().union(*(s.model.model_fields for s in specs))
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter {', '.join(map(repr, unknown))} for "
+            f"{', '.join(s.name for s in specs)}; allowed: {', '.join(sorted(accepted))}")
+    split = {s.name: {k: v for k, v in params.items() if k in s.model.model_fields}
+             for s in specs}
+    for spec in specs:
+        validate_params(spec, split[spec.name])  # every notebook checked before any runs
+    return split
+
+
+def _run_one(spec: NotebookSpec, params: Mapping[str, Any], out_dir: Path,
+             notebook_path: Path | None, timeout: int | None) -> RunResult:
+    started = time.monotonic()
+    try:
+        return run_notebook(spec, params, out_dir=out_dir, notebook_path=notebook_path,
+                            timeout=timeout)
+    except RunError as exc:
+        period = period_label(spec, validate_params(spec, params))
+        log.error("%s %s failed: %s", spec.name, period, exc)
+        return RunResult(spec.name, period, None, None, time.monotonic() - started, "failed",
+                         error=str(exc), failed_notebook=getattr(exc, "failed_notebook", None))
