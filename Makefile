@@ -42,7 +42,7 @@ reports: $(STAMP) fonts sample ## render every notebook to HTML under reports/
 	$(BIN)/attain run all
 
 test: $(STAMP) fonts sample ## run the whole test suite
-	$(BIN)/python -m pytest -n $(JOBS) -q
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q --nbval-lax --nbval-kernel-name python3 tests notebooks
 
 lab: $(STAMP) fonts sample ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks
