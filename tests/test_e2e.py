@@ -12,7 +12,9 @@ import pytest
 
 from attain.publish import external_refs
 
-from .conftest import ROOT
+from attain.paths import project_root
+
+ROOT = project_root()
 
 pytestmark = pytest.mark.notebook
 BIN = Path(sys.executable).parent

@@ -167,7 +167,7 @@ def _spec(name: str, model: type[BaseModel], period_based: bool, zh: str, en: st
 NOTEBOOKS: dict[str, NotebookSpec] = {
     s.name: s
     for s in (
-        _spec("01_situation_analysis", SituationParams, False, "现状分析", "Situation analysis"),
+        _spec("01_situation_analysis", SituationParams, False, "形势分析", "Situation analysis"),
         _spec("02_goal_setting", GoalSettingParams, True, "目标设定", "Goal setting"),
         _spec("03_tracking", TrackingParams, True, "进度追踪", "Progress tracking"),
         _spec("04_quarterly_retrospective", RetrospectiveParams, True,
