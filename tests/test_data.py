@@ -171,3 +171,23 @@ def test_mapping_errors(tmp_path, mapping, words):
     msg = error_of(tmp_path)
     for w in words:
         assert w in msg, msg
+
+
+def test_non_utf8_file_says_so(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "orders.csv").write_bytes("order_id,order_date,gmv,region\nA,2026-01-01,1,Saint-Étienne\n"
+                                          .encode("latin-1"))
+    msg = error_of(tmp_path)
+    assert "orders.csv" in msg and "not utf-8" in msg and "UTF-8" in msg
+
+
+def test_mapping_types_are_sniffed_from_the_whole_file(tmp_path):
+    # 25,000 numeric invoice numbers, then a cancellation 'C…': a sample-based sniffer would
+    # type the column as a number and fail on the last line
+    lines = [f"{536000 + i},17850,12/1/2010 8:26,1,2.5,UK" for i in range(25000)]
+    lines.append("C999999,17850,12/2/2010 9:00,-1,2.5,UK")
+    write(tmp_path, "raw.csv", "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice,Country\n" + "\n".join(lines) + "\n")
+    write(tmp_path, "mapping.yml", MAPPING.replace('"Quantity > 0 AND UnitPrice > 0"',
+                                                   "\"NOT starts_with(InvoiceNo, 'C')\""))
+    ds = load_dataset(tmp_path)
+    assert compute(ds, ["orders"]).iloc[0]["orders"] == 25000

@@ -134,7 +134,7 @@ def test_reports_open_offline_in_chromium(published, rel, tmp_path):
         images = page.eval_on_selector_all(
             "img", "els => els.map(e => [e.complete, e.naturalWidth])")
         text = page.inner_text("body")
-        code_inputs = page.locator(".jp-InputArea, .jp-CodeMirrorEditor, .input_area").count()
+        code_inputs = page.locator(".jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, div.highlight").count()
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert [u for u in requested if not u.startswith(("file:", "data:"))] == []

@@ -18,14 +18,14 @@ Two data sets, each read through a ``mapping.yml`` exactly as a user would:
 
   How cancellations are mapped -- two mappings, both tested:
 
-  - ``retail_sales`` (the recommended one): the ``where`` filter drops cancellations,
+  - ``MAPPING_SALES`` (the recommended one): the ``where`` filter drops cancellations,
     adjustments and zero/negative prices; GMV is Quantity x UnitPrice of sold lines.
     Nothing is flagged returned (a UCI cancellation cannot be tied to the line it
     cancels), so returned_gmv = 0 and net_sales = gmv there.
-  - ``retail_returns``: cancellation lines are kept as rows of their own with
+  - ``MAPPING_RETURNS``: cancellation lines are kept as rows of their own with
     ``returned`` = the ``C`` prefix and gmv = |Quantity| x UnitPrice. Then GMV counts
     sales plus cancelled amounts, returned_gmv is the cancelled amount, net_sales equals
-    the sales of ``retail_sales``, and return_rate is cancellation invoices / invoices.
+    the GMV of ``MAPPING_SALES``, and return_rate is cancellation invoices / invoices.
     It also maps a category (postage/manual lines vs goods).
 
 The expected figures are computed here with plain pandas and the standard library from

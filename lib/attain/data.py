@@ -298,5 +298,12 @@ def _raise_violations(con, src: Source, failed: list[tuple[_Check, int]]) -> Non
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    """The useful part of an engine error: its first line, plus an encoding diagnosis."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    if not lines:
+        return exc.__class__.__name__
+    encoding = next((ln for ln in lines[1:] if "utf-8" in ln.lower()), None)
+    if encoding:
+        return f"{lines[0]} — {encoding} (save it as UTF-8, e.g. Excel's 'CSV UTF-8')"
+    return lines[0]
 

@@ -58,7 +58,9 @@ def reader_sql(path: Path, *, all_varchar: bool) -> str:
     if name.endswith(".parquet"):
         return f"read_parquet({sql_string(path)})"
     if name.endswith(".csv") or name.endswith(".csv.gz"):
-        opts = ", all_varchar = true" if all_varchar else ""
+        # contract-named files are read as text (the loader parses and checks each column);
+        # mapped files get types, sniffed from the whole file so a late 'C123' cannot break it
+        opts = ", all_varchar = true" if all_varchar else ", sample_size = -1"
         return f"read_csv({sql_string(path)}, header = true{opts})"
     raise DataError(
         "this file type cannot be read", file=path,
