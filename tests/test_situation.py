@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from attain import display, i18n, situation
+from attain import display, i18n, situation, timegrain
 from attain.situation import Situation, Window
 
 D = dt.date
@@ -33,24 +33,24 @@ def test_window_on_a_month_end_has_no_partial_month():
 @pytest.mark.parametrize("label,n,expected", [("2026-01", -1, "2025-12"), ("2025-12", 1, "2026-01"),
                                               ("2026-07", -12, "2025-07"), ("2026-03", -27, "2023-12")])
 def test_shift_month(label, n, expected):
-    assert situation.shift_month(label, n) == expected
+    assert timegrain.shift_month(label, n) == expected
 
 
 def test_shift_day_clips_to_shorter_months():
-    assert situation.shift_day(D(2026, 3, 31), -1) == D(2026, 2, 28)
-    assert situation.shift_day(D(2024, 2, 29), -12) == D(2023, 2, 28)
-    assert situation.shift_day(D(2026, 8, 15), -12) == D(2025, 8, 15)
+    assert timegrain.shift_day(D(2026, 3, 31), -1) == D(2026, 2, 28)
+    assert timegrain.shift_day(D(2024, 2, 29), -12) == D(2023, 2, 28)
+    assert timegrain.shift_day(D(2026, 8, 15), -12) == D(2025, 8, 15)
 
 
 @pytest.mark.parametrize("as_of,expected", [(D(2026, 8, 15), "2026-Q2"), (D(2026, 6, 30), "2026-Q2"),
                                             (D(2026, 6, 29), "2026-Q1"), (D(2026, 1, 1), "2025-Q4")])
 def test_last_full_quarter(as_of, expected):
-    assert situation.last_full_quarter(as_of) == expected
+    assert timegrain.last_full_quarter(as_of) == expected
 
 
 def test_quarter_bounds():
-    assert situation.quarter_bounds("2026-Q2") == (D(2026, 4, 1), D(2026, 6, 30))
-    assert situation.quarter_bounds("2025-Q4") == (D(2025, 10, 1), D(2025, 12, 31))
+    assert timegrain.quarter_bounds("2026-Q2") == (D(2026, 4, 1), D(2026, 6, 30))
+    assert timegrain.quarter_bounds("2025-Q4") == (D(2025, 10, 1), D(2025, 12, 31))
 
 
 # --- growth -------------------------------------------------------------------------------
@@ -223,9 +223,9 @@ def test_metric_names_come_from_the_dictionary():
 # --- headlines and tables on a hand-built Situation ---------------------------------------------
 
 def hand_situation() -> Situation:
-    window = Window(D(2026, 8, 15), tuple(situation.month_range("2025-08", "2026-07")), "2026-08",
+    window = Window(D(2026, 8, 15), tuple(timegrain.month_range("2025-08", "2026-07")), "2026-08",
                     D(2025, 8, 1), D(2026, 7, 31))
-    months = situation.month_range("2024-08", "2026-07")
+    months = timegrain.month_range("2024-08", "2026-07")
     history = pd.DataFrame({"month": months, "gmv": [1_000_000.0] * 12 + [1_200_000.0] * 12,
                             "orders": [100] * 24, "buyers": [90] * 24, "aov": [10_000.0] * 12 + [12_000.0] * 12,
                             "gmv_per_buyer": [11_000.0] * 24})

@@ -14,7 +14,6 @@ returns a ``Situation``; ``headline_findings`` turns it into sentences (zh/en). 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -23,58 +22,10 @@ import pandas as pd
 from attain import i18n
 from attain.errors import ParameterError
 from attain.metrics import compute
-from attain.timegrain import label, parse_date
+from attain.timegrain import (last_full_quarter, month_end, month_label, month_range,
+                              month_start, parse_date, quarter_bounds, shift_day, shift_month)
 
 OVERVIEW_METRICS = ("gmv", "orders", "buyers", "aov", "gmv_per_buyer")
-
-
-# --- calendar -------------------------------------------------------------------------
-
-def month_label(day: dt.date) -> str:
-    return label(day, "month")
-
-
-def month_start(label: str) -> dt.date:
-    year, month = (int(p) for p in label.split("-")[:2])
-    return dt.date(year, month, 1)
-
-
-def month_end(label: str) -> dt.date:
-    first = month_start(label)
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def shift_month(label: str, months: int) -> str:
-    """``shift_month("2026-01", -1) == "2025-12"``."""
-    first = month_start(label)
-    index = first.year * 12 + first.month - 1 + months
-    return f"{index // 12}-{index % 12 + 1:02d}"
-
-
-def month_range(first: str, last: str) -> list[str]:
-    out, cur = [], first
-    while cur <= last:
-        out.append(cur)
-        cur = shift_month(cur, 1)
-    return out
-
-
-def shift_day(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` away, clipped to the end of a shorter month."""
-    label = shift_month(month_label(day), months)
-    first = month_start(label)
-    return first.replace(day=min(day.day, month_end(label).day))
-
-
-def quarter_bounds(label: str) -> tuple[dt.date, dt.date]:
-    year, q = label.split("-Q")
-    first = dt.date(int(year), 3 * int(q) - 2, 1)
-    return first, month_end(month_label(first.replace(month=first.month + 2)))
-
-
-def last_full_quarter(as_of: dt.date) -> str:
-    first, last = quarter_bounds(label(as_of, "quarter"))
-    return label(as_of if as_of == last else first - dt.timedelta(days=1), "quarter")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ A bucket is identified by the first day of its period; its label is ISO:
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import pandas as pd
@@ -65,3 +66,51 @@ def parse_date(text: str | dt.date | None, what: str) -> dt.date | None:
     except ValueError:
         raise MetricError(f"'{text}' is not a date", where=what,
                           hint="write dates as YYYY-MM-DD, e.g. 2026-08-15") from None
+
+
+# --- month and quarter arithmetic on labels ---------------------------------------------
+
+def month_label(day: dt.date) -> str:
+    return label(day, "month")
+
+
+def month_start(text: str) -> dt.date:
+    year, month = (int(p) for p in text.split("-")[:2])
+    return dt.date(year, month, 1)
+
+
+def month_end(text: str) -> dt.date:
+    first = month_start(text)
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def shift_month(text: str, months: int) -> str:
+    """``shift_month("2026-01", -1) == "2025-12"``."""
+    first = month_start(text)
+    index = first.year * 12 + first.month - 1 + months
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def month_range(first: str, last: str) -> list[str]:
+    out, cur = [], first
+    while cur <= last:
+        out.append(cur)
+        cur = shift_month(cur, 1)
+    return out
+
+
+def shift_day(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` away, clipped to the end of a shorter month."""
+    month = shift_month(month_label(day), months)
+    return month_start(month).replace(day=min(day.day, month_end(month).day))
+
+
+def quarter_bounds(text: str) -> tuple[dt.date, dt.date]:
+    year, q = text.split("-Q")
+    first = dt.date(int(year), 3 * int(q) - 2, 1)
+    return first, month_end(month_label(first.replace(month=first.month + 2)))
+
+
+def last_full_quarter(as_of: dt.date) -> str:
+    first, last = quarter_bounds(label(as_of, "quarter"))
+    return label(as_of if as_of == last else first - dt.timedelta(days=1), "quarter")
