@@ -165,7 +165,9 @@ def _execute(source: Path, staged: Path, params: Mapping[str, Any],
         pm.execute_notebook(
             str(source), str(staged), parameters=dict(params), kernel_name=KERNEL,
             cwd=str(source.parent), progress_bar=False, log_output=False,
-            execution_timeout=timeout)
+            execution_timeout=timeout,
+            # the kernel talks to us over loopback only; its plain-TCP notice is noise in a run log
+            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except pm.PapermillExecutionError:
         pass  # the staged notebook holds the error; find_failure reads it below
     except Exception as exc:  # timeout, dead kernel, missing kernel ...
