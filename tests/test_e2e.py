@@ -143,3 +143,11 @@ def test_reports_open_offline_in_chromium(published, rel, tmp_path):
     if rel.startswith("2026-08"):
         assert len(images) >= 3
         assert "GMV" in text and "同比" in text and "直播" in text
+
+
+def test_papermill_run_with_a_bad_parameter_fails_clearly(tmp_path):
+    proc = subprocess.run([str(BIN / "papermill"), "notebooks/01_situation_analysis.ipynb",
+                           str(tmp_path / "out.ipynb"), "-k", "python3", "-p", "as_of", "2026-13-01"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode != 0
+    assert "ParameterError" in proc.stderr and "as_of" in proc.stderr and "YYYY-MM-DD" in proc.stderr
