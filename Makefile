@@ -45,7 +45,7 @@ test: $(STAMP) fonts sample ## run the whole test suite
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q --nbval-lax --nbval-kernel-name python3 tests notebooks
 
 lab: $(STAMP) fonts sample ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## remove generated reports (keeps data and .venv)
 	rm -rf reports
