@@ -33,8 +33,8 @@ the written definitions (metric_defs.py), reading the raw files with pandas -- n
 attain, DuckDB or ibis. Money is computed exactly, in decimal, from the text of the files;
 attain prints money rounded to the cent, so its figure must have at most two decimals and
 lie within half a cent of the exact value: |diff| < 0.005, or = 0.005 when the exact value
-is itself a half cent (x.xx5: either neighbouring cent is accepted, since attain rounds a
-binary float). Counts must agree exactly, ratios to 1e-9.
+is itself a half cent (x.xx5), which must be rounded away from zero (half up, as
+accountants round). Counts must agree exactly, ratios to 1e-9.
 """
 
 from __future__ import annotations
@@ -443,6 +443,8 @@ def compare(got: pd.DataFrame, want: pd.DataFrame, keys: list[str]) -> dict[str,
                     bad.append((where, x, y))
                 elif d == HALF_CENT:
                     ties["down" if x < y else "up"] += 1
+                    if abs(x) < abs(y):   # half a cent must round away from zero
+                        bad.append((where, x, y))
                 continue
             x, y = float(x), float(y)
             if math.isnan(x) or math.isnan(y):

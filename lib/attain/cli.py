@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+import logging
 import sys
 import time
 from pathlib import Path
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # the command prints its own summary; library log lines go to handlers a scheduler sets up
+    logging.getLogger("attain").addHandler(logging.NullHandler())
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args) or 0
@@ -135,13 +139,25 @@ def cmd_metrics(args) -> int:
     return 0
 
 
+def to_cent(value: float) -> float:
+    """Money rounded to the cent, half a cent away from zero (as accountants round).
+
+    The engine sums binary floats, so an exact 10125.695 may arrive as 10125.694999999;
+    taking it to 6 decimals first recovers the decimal value before rounding.
+    """
+    if value != value:  # NaN: no value
+        return value
+    exact = Decimal(f"{value:.6f}")
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def _rounded(frame):
     """Money to the cent; other values as computed."""
     from .metrics import METRICS
     out = frame.copy()
     for col in out.columns:
         if col in METRICS and METRICS[col].unit == "CNY":
-            out[col] = out[col].round(2)
+            out[col] = out[col].map(to_cent)
     return out
 
 

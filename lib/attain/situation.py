@@ -268,7 +268,7 @@ def analyse(ds, as_of: str | dt.date, lookback_months: int = 24) -> Situation:
     window = month_window(as_of, lookback_months)
     data_start, data_end = ds.date_range("orders")
     if not data_start <= window.as_of <= data_end:
-        raise ParameterError(f"as_of {window.as_of} is outside the orders data ({data_start} to {data_end})",
+        raise ParameterError(f"{window.as_of} is outside the orders data ({data_start} to {data_end})",
                              where="as_of", hint="choose an as_of inside the data, or refresh the data folder")
     earliest = min(window.months[0], window.last(12)[0])
     first_month = max(_full_months_from(data_start), shift_month(earliest, -12))
