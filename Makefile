@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test lab sample validate fonts bench clean
+.PHONY: help reports test lab sample validate fonts browser clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -32,6 +32,17 @@ fonts: ## make sure a Chinese font for the charts is installed
 	  echo "macOS: brew install --cask font-noto-sans-cjk-sc), then run make again." >&2; exit 1; \
 	fi
 
+# The HTML reports are tested in a real browser: Debian's chromium (apt-get as root).
+browser: ## make sure chromium is installed (for the browser tests)
+	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium (the tests open the reports in a real browser)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || exit 1; \
+	else \
+	  echo "chromium is missing: install it (Debian/Ubuntu: sudo apt-get install chromium) and run make again." >&2; exit 1; \
+	fi
+
 sample: $(STAMP) ## generate data/sample if it is missing
 	$(BIN)/attain sample --if-missing
 
@@ -41,7 +52,7 @@ validate: sample ## check data/sample against the data contract
 reports: $(STAMP) fonts sample ## render every notebook to HTML under reports/
 	$(BIN)/attain run all
 
-test: $(STAMP) fonts sample ## run the whole test suite
+test: $(STAMP) fonts browser sample ## run the whole test suite
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q --nbval-lax --nbval-kernel-name python3 tests notebooks
 
 lab: $(STAMP) fonts sample ## open JupyterLab on notebooks/

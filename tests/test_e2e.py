@@ -68,6 +68,8 @@ def test_situation_report_opens_with_the_answer(published):
     assert "GMV" in text and "同比" in text
     assert html.count("data:image/png;base64") >= 3     # charts are embedded images
     assert "Traceback" not in html and "Warning" not in html
+    # aggregates only: no customer or order identifier of the sample (C00001234, O2024010100001)
+    assert not re.search(r"\bC\d{8}\b", text) and not re.search(r"\bO20\d{11}\b", text)
 
 
 def test_papermill_from_the_repository_root(sample_dir, tmp_path):
