@@ -138,6 +138,16 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+def register(strings: dict[str, dict[str, str]]) -> None:
+    """Add a module's own texts (each key with both zh and en); a key may not be defined twice."""
+    for key, texts in strings.items():
+        if set(texts) != set(LANGS):
+            raise ValueError(f"text {key!r} needs exactly {LANGS}, has {sorted(texts)}")
+        if key in STRINGS and STRINGS[key] != texts:
+            raise ValueError(f"text {key!r} is already defined differently")
+        STRINGS[key] = texts
+
+
 def t(key: str, lang: str, **fmt: object) -> str:
     """The text for ``key`` in ``lang`` with ``{placeholders}`` filled from ``fmt``."""
     check_lang(lang)
