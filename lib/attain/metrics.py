@@ -153,22 +153,20 @@ def _group_keys(t, date_col: str, grain, dims) -> dict:
 
 
 def _aggregate(ds, source, names, grain, dims, filters, start, end) -> pd.DataFrame:
+    """One aggregate query: the parts of one source, per bucket."""
+    table = _TABLE_OF.get(source, "orders" if source == "repeat" else source)
+    date_col = TABLES[table].date_column
+    rows = _first_orders(ds.table(table)) if source == "first_orders" else ds.table(table)
+    t = _restrict(rows, date_col, filters, start, end)
+    if source == "repeat":
+        return _repeat_buyers(t, grain, dims).execute()
     if source == "orders":
-        t = _restrict(ds.table("orders"), "order_date", filters, start, end)
         expr = _orders_parts(t, names)
-    elif source == "repeat":
-        t = _restrict(ds.table("orders"), "order_date", filters, start, end)
-        expr = _repeat_buyers(t, grain, dims)
-        return expr.execute()
     elif source == "first_orders":
-        t = _restrict(_first_orders(ds.table("orders")), "order_date", filters, start, end)
         expr = {"new_buyers": t.count()}
     else:
-        date_col = TABLES[source].date_column
-        t = _restrict(ds.table(source), date_col, filters, start, end)
         expr = {p: (t.sessions.coalesce(t.uv) if p == "bounce_base" else t[p]).sum() for p in names}
-    keys = _group_keys(t, "order_date" if source in ("orders", "first_orders") else TABLES[source].date_column,
-                       grain, dims)
+    keys = _group_keys(t, date_col, grain, dims)
     query = t.group_by(**keys).aggregate(**expr) if keys else t.aggregate(**expr)
     return query.execute()
 
@@ -191,9 +189,8 @@ def _repeat_buyers(t, grain, dims):
     t = t.filter(t.customer_id.notnull())
     keys = _group_keys(t, "order_date", grain, dims)
     per_buyer = t.group_by(**keys, customer_id=t.customer_id).aggregate(n=t.order_id.nunique())
-    outer = [k for k in keys]
     agg = {"repeat_buyers": (per_buyer.n >= 2).sum()}
-    return per_buyer.group_by(outer).aggregate(**agg) if outer else per_buyer.aggregate(**agg)
+    return per_buyer.group_by(list(keys)).aggregate(**agg) if keys else per_buyer.aggregate(**agg)
 
 
 def _first_orders(orders):
