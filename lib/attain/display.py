@@ -81,6 +81,12 @@ def paragraph(text: str) -> None:
     _display(_html(f"<p>{html.escape(text)}</p>"))
 
 
+def html_block(markup: str) -> None:
+    """Show markup built by a library function. The caller has escaped every text in it
+    that comes from data or plan files (html.escape)."""
+    _display(_html(markup))
+
+
 # --- tables -------------------------------------------------------------------------------
 
 def table_html(frame: pd.DataFrame) -> str:
