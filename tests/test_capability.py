@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from attain import capability as cap
-from attain import style
+from attain import customers, freshness, mix, style
 from attain.data import load_dataset
 from attain.errors import AttainError
 
@@ -69,19 +69,22 @@ def test_judge_on_hand_frames():
 
 # --- indicators on a small folder ---------------------------------------------------------------
 
+# Guest orders (no customer id) on 2024-07-31 and on as_of set the data's span without touching any buyer figure.
 ORDERS = """order_id,customer_id,order_date,gmv,channel,category,region
-O1,c1,2025-07-01,100,自然搜索,美妆,一线城市
-O2,c2,2025-07-03,100,直播,美妆,一线城市
-O3,c2,2025-07-04,100,直播,美妆,一线城市
-O4,c3,2025-07-05,200,短视频,服饰,二线城市
-O5,c4,2026-07-02,100,自然搜索,美妆,一线城市
-O6,c5,2026-07-03,300,KOL,服饰,一线城市
-O7,c1,2026-07-20,100,自然搜索,美妆,一线城市
-O8,c4,2026-07-25,100,自然搜索,美妆,一线城市
+O0,,2024-07-31,10,信息流,家居,二线城市
+O1,c1,2025-05-01,100,自然搜索,美妆,一线城市
+O2,c2,2025-05-03,100,直播,美妆,一线城市
+O3,c2,2025-05-04,100,直播,美妆,一线城市
+O4,c3,2025-05-05,200,短视频,服饰,二线城市
+O5,c4,2026-05-02,100,自然搜索,美妆,一线城市
+O6,c5,2026-05-03,300,KOL,服饰,一线城市
+O7,c1,2026-05-20,100,自然搜索,美妆,一线城市
+O8,c4,2026-05-25,100,自然搜索,美妆,一线城市
+O9,,2026-07-31,100,私域,食品,一线城市
 """
-SPEND = "date,channel,spend\n2025-07-01,直播,60\n2026-07-28,KOL,50\n"
-TRAFFIC = ("date,channel,uv,pv\n2025-07-01,自然搜索,100,300\n2025-07-01,直播,100,300\n"
-           "2026-07-28,自然搜索,100,300\n2026-07-28,KOL,100,300\n")
+SPEND = "date,channel,spend\n2025-04-01,直播,60\n2026-05-28,KOL,50\n2026-07-28,KOL,20\n"
+TRAFFIC = ("date,channel,uv,pv\n2024-07-31,信息流,50,100\n2025-05-01,自然搜索,100,300\n2025-05-01,直播,100,300\n"
+           "2026-05-28,自然搜索,100,300\n2026-05-28,KOL,100,300\n2026-07-25,自然搜索,25,50\n2026-07-25,私域,25,50\n")
 PLAN = """\
 capabilities:
   brand: {level: leading, note: 自然搜索强}
@@ -91,12 +94,13 @@ capabilities:
   conversion: {level: growing}
   data_analysis: {level: Leading}
 """
+AS_OF, LOOKBACK = "2026-07-31", 24
 
 
-def folder(tmp_path, traffic=True, plan=PLAN):
+def folder(tmp_path, traffic=True, plan=PLAN, orders=ORDERS):
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
-    (data / "orders.csv").write_text(ORDERS, encoding="utf-8")
+    (data / "orders.csv").write_text(orders, encoding="utf-8")
     (data / "spend.csv").write_text(SPEND, encoding="utf-8")
     if traffic:
         (data / "traffic.csv").write_text(TRAFFIC, encoding="utf-8")
@@ -107,20 +111,22 @@ def folder(tmp_path, traffic=True, plan=PLAN):
     return load_dataset(data), plan_dir
 
 
-# Base 2025-07 vs recent 2026-07 (as_of 2026-07-31, lookback 1), by hand:
-#   GMV 500 vs 600; 自然搜索 100 (20 %) vs 300 (50 %): +30 pp -> improving
-#   UV 自然搜索 100 of 200 both times: 0 pp -> stable
-#   content GMV (直播, 短视频, KOL) 400 (80 %) vs 300 (50 %): -30 pp, -25 % -> worsening twice
-#   new buyers c1 c2 c3 = 3 vs c4 c5 = 2 (c1 is returning): -33 % -> worsening
-#   CAC 60 / 3 = 20 vs 50 / 2 = 25: +25 %, lower is better -> worsening
-#   repurchase: 1 of 3 buyers (c2) = 33.3 % vs 1 of 3 (c4 of c4, c5, c1) = 33.3 %: 0 % -> stable
-#   conversion 4 orders / 200 UV = 2 % both times -> stable
-#   freshness: orders end 2026-07-25 (6 days before as_of), spend and traffic 2026-07-28 (3): 6 -> fair
-#   completeness: customers missing, 3 of 4 tables -> fair
+# as_of 2026-07-31, lookback 24 (window 2024-08 .. 2026-07), by hand.
+# Months: the last 12 (2025-08 .. 2026-07, O5..O9) vs the 12 before (2024-08 .. 2025-07, O1..O4):
+#   GMV 700 vs 500; 自然搜索 300 (3/7 = 42.9 %) vs 100 (20 %): +22.9 pp -> improving
+#   UV 自然搜索 100 + 25 of 250 (50 %) vs 100 of 200 (50 %): 0 pp -> stable
+#   content GMV (直播, 短视频, KOL) 300 (3/7) vs 400 (80 %): -37.1 pp and -25 % -> worsening twice
+#   conversion 5 orders / 250 UV = 2 % vs 4 / 200 = 2 % -> stable
+# Quarters: 2026-Q2 vs 2025-Q2 (both inside the window):
+#   new buyers c4 c5 = 2 vs c1 c2 c3 = 3 (c1 is returning): -33 % -> worsening
+#   CAC 50 / 2 = 25 vs 60 / 3 = 20: +25 %, lower is better -> worsening
+#   repurchase: 1 of 3 buyers (c4 of c4, c5, c1) vs 1 of 3 (c2): 0 % -> stable
+# As of: orders end on as_of, spend 3 days and traffic 6 days before: longest lag 6 (traffic) -> fair;
+#   customers missing, 3 of 4 tables -> fair
 EXPECTED = {
-    "brand_gmv_share": (0.5, 0.2, "improving"), "brand_uv_share": (0.5, 0.5, "stable"),
+    "brand_gmv_share": (3 / 7, 0.2, "improving"), "brand_uv_share": (0.5, 0.5, "stable"),
     "cac": (25.0, 20.0, "worsening"), "new_buyers": (2, 3, "worsening"),
-    "content_gmv_share": (0.5, 0.8, "worsening"), "content_gmv": (300.0, 400.0, "worsening"),
+    "content_gmv_share": (3 / 7, 0.8, "worsening"), "content_gmv": (300.0, 400.0, "worsening"),
     "repurchase_rate": (1 / 3, 1 / 3, "stable"), "conversion_rate": (0.02, 0.02, "stable"),
     "freshness": (6, NAN, "fair"), "completeness": (3, 4, "fair"),
 }
@@ -128,18 +134,34 @@ EXPECTED = {
 
 def test_indicators_by_hand(tmp_path):
     ds, _ = folder(tmp_path)
-    ind = cap.measure(ds, "2026-07-31", 1).set_index("indicator")
+    ind = cap.measure(ds, AS_OF, LOOKBACK).set_index("indicator")
     assert list(ind.index) == [i.id for i in cap.INDICATORS]
     for name, (recent, base, direction) in EXPECTED.items():
         assert ind.loc[name, "recent"] == pytest.approx(recent), name
         assert ind.loc[name, "base"] == pytest.approx(base, nan_ok=True), name
         assert ind.loc[name, "direction"] == direction, name
-    assert ind.loc["freshness", "detail"] == "orders" and ind.loc["completeness", "detail"] == "customers"
+    assert ind.loc["freshness", "detail"] == "traffic" and ind.loc["completeness", "detail"] == "customers"
+
+
+def test_results_passed_in_give_the_same_indicators_without_recomputing_them(tmp_path, monkeypatch):
+    ds, plan_dir = folder(tmp_path)
+    given = dict(efficiency=mix.analyse_efficiency(ds, AS_OF, LOOKBACK), freshness=freshness.check(ds, AS_OF),
+                 customers=customers.analyse(ds, AS_OF, LOOKBACK))
+    alone = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir)
+
+    def no_recompute(*args, **kwargs):
+        raise AssertionError("recomputed a result that was passed in")
+    for target in ("attain.mix.analyse_efficiency", "attain.freshness.check",
+                   "attain.section_inputs.light_customers"):
+        monkeypatch.setattr(target, no_recompute)
+    passed = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir, **given)
+    pd.testing.assert_frame_equal(passed.indicators, alone.indicators)
+    pd.testing.assert_frame_equal(passed.verdicts, alone.verdicts)
 
 
 def test_verdicts_by_hand_and_finding(tmp_path):
     ds, plan_dir = folder(tmp_path)
-    result = cap.analyse(ds, "2026-07-31", 1, plan_dir)
+    result = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir)
     v = result.verdicts.set_index("capability")
     # brand leading, improving + stable -> supports; acquisition growing, two worsening -> contradicts;
     # content leading, worsening -> contradicts; crm basic, stable -> neutral; conversion growing, stable -> neutral;
@@ -148,6 +170,7 @@ def test_verdicts_by_hand_and_finding(tmp_path):
                                       "crm": "neutral", "conversion": "neutral", "data_analysis": "neutral"}
     assert v.loc["acquisition", "level"] == "growing" and v.loc["data_analysis", "level"] == "leading"
     assert v.loc["brand", "note_en"] == "自然搜索强" and v.loc["acquisition", "note_en"] == "acquisition"
+    assert (result.period, result.quarter) == (("2025-08", "2026-07"), "2026-Q2")
     assert cap.finding(result, "zh") == "能力自评6项：1项有数据支持，2项与数据矛盾（获客、内容），3项无定论。"
     assert cap.finding(result, "en") == ("Self-assessment of 6 capabilities: 1 supported by the data, "
                                          "2 contradicted (Acquisition, Content), 3 inconclusive.")
@@ -155,20 +178,25 @@ def test_verdicts_by_hand_and_finding(tmp_path):
 
 def test_indicator_table_text(tmp_path):
     ds, plan_dir = folder(tmp_path)
-    result = cap.analyse(ds, "2026-07-31", 1, plan_dir)
+    result = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir)
     zh = cap.indicator_table(result, "zh").set_index("数据指标")
-    assert zh.loc["获客成本(CAC)"].to_dict() == {"能力": "获客", "自评": "成长", "判断": "与数据矛盾", "本期": "¥25.00",
-                                              "去年同期": "¥20.00", "变化": "+25.0%", "方向": "恶化"}
-    assert zh.loc["自然搜索GMV占比（品牌需求）", "变化"] == "+30.0个百分点"
-    assert zh.loc["数据新鲜度（最长滞后）", "本期"] == "6天（orders）"
+    assert zh.loc["获客成本(CAC)"].to_dict() == {"能力": "获客", "自评": "成长", "判断": "与数据矛盾",
+                                              "比较期": "2026年第2季度", "本期": "¥25.00", "去年同期": "¥20.00",
+                                              "变化": "+25.0%", "方向": "恶化"}
+    assert zh.loc["自然搜索GMV占比（品牌需求）", "变化"] == "+22.9个百分点"
+    assert zh.loc["自然搜索GMV占比（品牌需求）", "比较期"] == "2025年8月至2026年7月"
+    assert zh.loc["数据新鲜度（最长滞后）", "本期"] == "6天（traffic）"
+    assert zh.loc["数据新鲜度（最长滞后）", "比较期"] == "截至2026-07-31"
     en = cap.indicator_table(result, "en").set_index("Indicator")
     assert en.loc["Data completeness (tables)", "This period"] == "3 of 4"
     assert en.loc["Data completeness (tables)", "Change"] == "missing: customers"
+    assert cap.rules_text(result, "zh").startswith("口径：2025年8月至2026年7月对比去年同期；获客成本、新客数和复购率为"
+                                                   "2026年第2季度对比去年同季度")
 
 
 def test_missing_traffic_makes_its_indicators_no_data(tmp_path):
     ds, plan_dir = folder(tmp_path, traffic=False)
-    result = cap.analyse(ds, "2026-07-31", 1, plan_dir)
+    result = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir)
     ind = result.indicators.set_index("indicator")
     assert ind.loc["conversion_rate", "direction"] == "no_data"
     assert ind.loc["conversion_rate", "reason"] == "no_table:traffic"
@@ -179,9 +207,35 @@ def test_missing_traffic_makes_its_indicators_no_data(tmp_path):
 
 def test_no_history_for_the_base_period(tmp_path):
     ds, _ = folder(tmp_path)
-    ind = cap.measure(ds, "2026-07-31", 13).set_index("indicator")   # 12 months back: 2024-08 is before the data
-    assert ind.loc["cac", "direction"] == "no_data" and ind.loc["cac", "reason"] == "short_history:2024-08-01"
-    assert ind.loc["freshness", "direction"] == "fair"                 # data states need no history
+    # as_of 2025-07-31: the 12 months before 2024-08 .. 2025-07 start 2023-08-01, 2025-Q2's year-ago quarter
+    # 2024-04-01 — both before the data (2024-07-31)
+    ind = cap.measure(ds, "2025-07-31", LOOKBACK).set_index("indicator")
+    assert ind.loc["brand_gmv_share", "direction"] == "no_data"
+    assert ind.loc["brand_gmv_share", "reason"] == "short_history:2023-08-01"
+    assert ind.loc["cac", "direction"] == "no_data" and ind.loc["cac", "reason"] == "short_history:2024-04-01"
+    assert ind.loc["freshness", "direction"] == "good"                 # every table runs past this as_of: lag 0
+
+
+def test_a_short_window_leaves_the_year_ago_quarter_out(tmp_path):
+    ds, plan_dir = folder(tmp_path)
+    # lookback 12: the window 2025-08 .. 2026-07 holds 2026-Q2 but not 2025-Q2 (the efficiency section's CAC and
+    # the customer section's months); the repurchase rate carries its year-ago rate, so it is still measured
+    result = cap.analyse(ds, AS_OF, 12, plan_dir)
+    ind = result.indicators.set_index("indicator")
+    assert ind.loc["cac", "reason"] == ind.loc["new_buyers", "reason"] == "window:2025-Q2"
+    assert ind.loc["repurchase_rate", "direction"] == "stable"
+    table = cap.indicator_table(result, "en").set_index("Indicator")
+    assert table.loc["New buyers", "Direction"] == "no data (Q2 2025 is outside the analysis window (lookback_months))"
+
+
+def test_orders_without_customer_ids(tmp_path):
+    guests = ORDERS
+    for c in ("c1", "c2", "c3", "c4", "c5"):
+        guests = guests.replace(f",{c},", ",,")
+    ds, plan_dir = folder(tmp_path, orders=guests)
+    ind = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir).indicators.set_index("indicator")
+    assert ind.loc["new_buyers", "reason"] == ind.loc["repurchase_rate", "reason"] == "no_ids"
+    assert ind.loc["brand_gmv_share", "direction"] == "improving"      # GMV needs no customer ids
 
 
 # --- the plan file -------------------------------------------------------------------------------
@@ -214,7 +268,7 @@ def test_the_project_plan_file_loads():
 
 def test_missing_plan_file_says_how_to_create_it(tmp_path, monkeypatch):
     ds, plan_dir = folder(tmp_path, plan=None)
-    result = cap.analyse(ds, "2026-07-31", 1, plan_dir)
+    result = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir)
     assert result.plan_missing and result.verdicts.empty and cap.chart(result, "zh") is None
     # indicators: 1 improving (natural-search GMV share), 4 worsening (CAC, new buyers, content share and GMV),
     # 3 stable (UV share, repurchase, conversion); the two data states (fair) are not trends
@@ -232,7 +286,7 @@ def test_missing_plan_file_says_how_to_create_it(tmp_path, monkeypatch):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_chart_renders_without_missing_glyphs(tmp_path, lang):
     ds, plan_dir = folder(tmp_path)
-    result = cap.analyse(ds, "2026-07-31", 1, plan_dir)
+    result = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir)
     with mpl.rc_context():
         style.apply(lang)
         fig = cap.chart(result, lang)
@@ -270,7 +324,7 @@ def test_every_capability_text_renders(tmp_path):
 def test_notes_from_the_plan_file_are_escaped(tmp_path):
     plan = "capabilities:\n  brand: {level: basic, note: \"<script>alert(1)</script>\"}\n"
     ds, plan_dir = folder(tmp_path, plan=plan)
-    result = cap.analyse(ds, "2026-07-31", 1, plan_dir)
+    result = cap.analyse(ds, AS_OF, LOOKBACK, plan_dir)
     from attain.display import table_html
     page = table_html(cap.notes_table(result, "en")) + table_html(cap.indicator_table(result, "en"))
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

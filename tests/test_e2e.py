@@ -153,3 +153,29 @@ def test_papermill_run_with_a_bad_parameter_fails_clearly(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode != 0
     assert "ParameterError" in proc.stderr and "as_of" in proc.stderr and "YYYY-MM-DD" in proc.stderr
+
+
+def test_situation_report_on_orders_only_mapped_export(sample_dir, tmp_path):
+    """A folder holding one raw export (other column names) and a mapping.yml: no traffic,
+    spend or customers. The report renders; the sections that need them say what is missing."""
+    import duckdb
+    data = tmp_path / "data"
+    data.mkdir()
+    duckdb.sql(f"""COPY (SELECT order_id AS 订单号, customer_id AS 会员, order_date AS 下单时间, gmv AS 金额,
+                   channel AS 渠道, category AS 类目, region AS 城市等级
+                   FROM '{sample_dir / "orders.parquet"}' WHERE hash(order_id) % 40 = 0)
+                  TO '{data / "export.csv"}' (HEADER)""")
+    (data / "mapping.yml").write_text(
+        "orders:\n  file: export.csv\n  columns:\n    order_id: 订单号\n    customer_id: 会员\n"
+        "    order_date: 下单时间\n    gmv: 金额\n    channel: 渠道\n    category: 类目\n    region: 城市等级\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    proc = attain("run", "01", "--data", str(data), "--out", str(out), "--lang", "en")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    html = (out / "2026-08" / "01_situation_analysis.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    for section in ("Data freshness", "Business overview", "Channel efficiency", "Customers", "SWOT",
+                    "Capability"):
+        assert section in text, section
+    assert "traffic" in text and "spend" in text   # named as the missing tables
+    assert "Traceback" not in html

@@ -11,7 +11,8 @@ import textwrap
 import pandas as pd
 import pytest
 
-from attain import swot
+from attain import channels as chan
+from attain import customers, mix, swot
 from attain.data import load_dataset
 from attain.errors import AttainError
 from attain.swot import Entry, SwotInputs, SwotRules
@@ -121,7 +122,7 @@ def test_category_losing_needs_three_consecutive_quarters(quarters, reason):
 
 def segments() -> pd.DataFrame:
     # category base A 100, B 60, C 36, D 4 (= 200); now A 120, B 60, C 54, D 6 (= 240): total +20 %.
-    # shares now: A 50 %, B 25 %, C 22.5 %, D 2.5 % (below the 5 % minimum).
+    # shares now: A 50 %, B 25 %, C 22.5 %, D 2.5 % (below the 3 % minimum, mix.MIN_SHARE).
     # region base R1 100, R2 100; now R1 110 (+10 %), R2 130 (+30 %): total +20 %, R2 share 130/240.
     return pd.DataFrame({
         "dimension": ["category"] * 4 + ["region"] * 2,
@@ -161,18 +162,26 @@ def test_share_change_in_points_instead_of_a_fraction_is_refused():
 
 
 def test_fastest_segment_per_dimension():
-    # category: C (D is faster but below 5 %); region: R2 (+30 % vs +20 %, 10 points >= 5)
+    # category: C (D is faster but below 3 %); region: R2 (+30 % vs +20 %, 10 points >= 5)
     hits = swot.rule_segment_fastest(segments(), R)
     assert [(s.values["dimension"], s.subject) for s in hits] == [("category", "C"), ("region", "R2")]
     # R2 leads by 10 points: with a 10.5-point lead required only C remains
     assert subjects(swot.rule_segment_fastest(segments(), SwotRules(segment_lead=0.105))) == ["C"]
 
 
+LOWER = ("三线城市", "四线及以下")
+
+
 def test_sinking_market_must_outgrow_the_total():
-    assert subjects(swot.rule_sinking_market((0.30, 0.20), R)) == ["三线城市、四线及以下"]
-    assert swot.rule_sinking_market((0.20, 0.20), R) == []         # equal growth is not faster
-    sig = swot.derive_signals(SwotInputs(sinking=(math.nan, 0.2)))
+    assert subjects(swot.rule_sinking_market((0.30, 0.20, LOWER), R)) == ["三线城市、四线及以下"]
+    assert swot.rule_sinking_market((0.20, 0.20, LOWER), R) == []         # equal growth is not faster
+    sig = swot.derive_signals(SwotInputs(sinking=(math.nan, 0.2, LOWER)))
     assert ("sinking_market", "unknown_growth") in [(r, w) for r, w, _ in sig.skipped]
+
+
+def test_minimum_segment_share_is_the_mix_sections_constant():
+    # one threshold for "fastest-growing segment" in both sections
+    assert SwotRules().min_segment_share == mix.MIN_SHARE == 0.03
 
 
 # --- quarters: CAC and repurchase --------------------------------------------------------------
@@ -243,7 +252,7 @@ def full_inputs(**kw) -> SwotInputs:
     base = dict(channel_eff=channels(), category_quarters=category_quarters(), segments=segments(),
                 cac_quarters=cac({"2025-Q2": 100, "2025-Q3": 95, "2025-Q4": 90, "2026-Q1": 100, "2026-Q2": 110}),
                 repurchase_quarters=pd.DataFrame({"quarter": ["2025-Q2", "2026-Q2"], "repurchase_rate": [0.2, 0.19]}),
-                sinking=(0.30, 0.20), period=("2025-08", "2026-07"))
+                sinking=(0.30, 0.20, LOWER), period=("2025-08", "2026-07"), lower_tier=LOWER)
     base.update(kw)
     return SwotInputs(**base)
 
@@ -286,6 +295,17 @@ def test_rules_are_printed_with_their_thresholds():
     assert "比较期：2025年8月至2026年7月对比去年同期" in text
     en = "\n".join(swot.rule_lines(result, "en"))
     assert "ROAS in the top 25% (at or above the 75th percentile)" in en and "more than 1 pp" in en
+    assert "at least 3% of GMV" in en                                     # mix.MIN_SHARE
+
+
+def test_lower_tier_regions_in_the_rule_text_come_from_the_inputs():
+    one = swot.build_swot([], swot.derive_signals(full_inputs(lower_tier=("三线城市",))))
+    assert "机会·下沉市场：三线城市的GMV同比增速高于整体" in swot.rule_lines(one, "zh")
+    none = swot.build_swot([], swot.derive_signals(SwotInputs()))
+    assert "机会·下沉市场：下沉市场的GMV同比增速高于整体" in swot.rule_lines(none, "zh")
+    window = swot.build_swot([], swot.derive_signals(full_inputs(window=("2024-08", "2026-07"))))
+    assert "ROAS and channel GMV shares cover Aug 2024 – Jul 2026 (as in the channel-efficiency section)." \
+        in swot.rule_lines(window, "en")
 
 
 # --- the plan file ------------------------------------------------------------------------------
@@ -320,10 +340,9 @@ def test_plan_file_is_read_with_rule_overrides(tmp_path):
         rules:
           cac_rise: 0.15
           min_paid_channels: 3
-          sinking_regions: [三线城市]
         """))
     assert [(e.quadrant, e.text("zh")) for e in plan.entries] == [("opportunities", "English only")]
-    assert plan.rules == SwotRules(cac_rise=0.15, min_paid_channels=3, sinking_regions=("三线城市",))
+    assert plan.rules == SwotRules(cac_rise=0.15, min_paid_channels=3)
 
 
 def test_the_project_swot_yaml_loads():
@@ -343,6 +362,8 @@ def test_missing_plan_file_is_not_an_error(tmp_path):
     ("threats:\n  - ok\n  - {text_fr: non}\n", ["unknown key 'text_fr' in entry 2 of threats", "threats[2]"]),
     ("threats:\n  - {text_zh: '', text_en: ''}\n", ["entry 1 of threats has no text"]),
     ("rules:\n  cac_grow: 0.1\n", ["unknown threshold 'cac_grow'", "rules.cac_grow", "cac_rise"]),
+    ("rules:\n  sinking_regions: [三线城市]\n", ["'sinking_regions' is no longer set in swot.yaml",
+                                               "rules.sinking_regions", "channels.yaml", "lower_tier"]),
     ("rules:\n  cac_rise: 10%\n", ["'cac_rise' must be a number", "0.10 = 10 %"]),
     ("rules:\n  dependence_share: 35\n", ["between 0 and 1", "rules.dependence_share"]),
     ("rules:\n  min_paid_channels: 2.5\n", ["whole number"]),
@@ -360,78 +381,129 @@ def test_malformed_plan_file_errors_name_file_key_and_fix(tmp_path, text, words)
         assert w in msg
 
 
-# --- inputs from a dataset ----------------------------------------------------------------------
+# --- inputs from the other sections' results ----------------------------------------------------
 
+# Data start 2024-08-01. as_of 2026-07-31, lookback 24: the efficiency window is 2024-08 .. 2026-07 (all
+# the data); the mix period is the last 12 months 2025-08 .. 2026-07 vs 2024-08 .. 2025-07.
 ORDERS = """order_id,customer_id,order_date,gmv,channel,category,region
-O1,c1,2025-07-01,100,直播,美妆,三线城市
-O2,c2,2025-07-02,100,自然搜索,服饰,一线城市
-O3,c3,2026-04-10,60,直播,美妆,一线城市
-O4,c1,2026-07-05,150,直播,美妆,三线城市
-O5,c4,2026-07-06,50,自然搜索,服饰,一线城市
-O6,c5,2026-07-07,100,直播,服饰,四线及以下
+O1,c1,2024-08-01,100,直播,美妆,三线城市
+O2,c2,2024-08-06,100,自然搜索,服饰,一线城市
+O3,c3,2025-05-10,50,直播,美妆,一线城市
+O4,c3,2025-05-20,50,直播,美妆,一线城市
+O5,c4,2026-04-10,60,直播,美妆,一线城市
+O6,c1,2026-07-05,150,直播,美妆,三线城市
+O7,c5,2026-07-06,50,自然搜索,服饰,一线城市
+O8,c6,2026-07-31,100,直播,服饰,四线及以下
 """
-SPEND = "date,channel,spend\n2025-07-01,直播,50\n2026-04-10,直播,30\n2026-07-05,直播,100\n"
+SPEND = "date,channel,spend\n2024-08-01,直播,50\n2025-05-10,直播,40\n2026-04-10,直播,30\n2026-07-05,直播,100\n"
+AS_OF = "2026-07-31"
 
 
 def dataset(tmp_path, spend=True):
-    (tmp_path / "orders.csv").write_text(ORDERS, encoding="utf-8")
+    folder = tmp_path / "data"
+    folder.mkdir(exist_ok=True)
+    (folder / "orders.csv").write_text(ORDERS, encoding="utf-8")
     if spend:
-        (tmp_path / "spend.csv").write_text(SPEND, encoding="utf-8")
-    return load_dataset(tmp_path)
+        (folder / "spend.csv").write_text(SPEND, encoding="utf-8")
+    return load_dataset(folder)
 
 
-def test_derive_inputs_by_hand(tmp_path):
-    # as_of 2026-07-31, lookback 1: recent = 2026-07, base = 2025-07
-    inputs = swot.derive_inputs(dataset(tmp_path), "2026-07-31", 1)
-    assert inputs.period == ("2026-07", "2026-07")
+def results(ds, as_of=AS_OF, lookback=24, plan_dir=None):
+    """The efficiency, mix and customer sections' results, as the notebook computes them."""
+    return dict(efficiency=mix.analyse_efficiency(ds, as_of, lookback),
+                segment_mix=mix.analyse_mix(ds, as_of, chan.load_segments(plan_dir)),
+                customers=customers.analyse(ds, as_of, lookback))
+
+
+def test_inputs_from_the_sections_by_hand(tmp_path):
+    ds = dataset(tmp_path)
+    r = results(ds)
+    inputs = swot.inputs_from(r["efficiency"], r["segment_mix"], r["customers"])
+    assert inputs.period == ("2025-08", "2026-07") and inputs.window == ("2024-08", "2026-07")
     ch = inputs.channel_eff.set_index("channel")
-    # recent GMV 直播 150+100 = 250, 自然搜索 50 (of 300); base 100 and 100 (of 200)
-    assert ch.loc["直播", "gmv_share"] == pytest.approx(250 / 300)
-    assert ch.loc["直播", "gmv_share_change_pp"] == pytest.approx(250 / 300 - 0.5)
-    assert ch.loc["直播", "roas"] == pytest.approx(250 / 100) and bool(ch.loc["直播", "paid"])
+    # window GMV 直播 100+50+50+60+150+100 = 510, 自然搜索 100+50 = 150 (of 660); 直播 spend 50+40+30+100 = 220
+    assert ch.loc["直播", "gmv_share"] == pytest.approx(510 / 660)
+    assert ch.loc["直播", "roas"] == pytest.approx(510 / 220) and bool(ch.loc["直播", "paid"])
     assert math.isnan(ch.loc["自然搜索", "roas"]) and not bool(ch.loc["自然搜索", "paid"])
+    # share change, last 12 months vs the 12 before: 直播 310 of 360 vs 200 of 300
+    assert ch.loc["直播", "gmv_share_change_pp"] == pytest.approx(310 / 360 - 200 / 300)
     seg = inputs.segments.set_index(["dimension", "segment"])
-    # 美妆 150 vs 100, 服饰 50+100 vs 100; 四线及以下 had nothing a year ago (growth missing)
-    assert seg.loc[("category", "美妆"), "growth"] == pytest.approx(0.5)
-    assert seg.loc[("region", "一线城市"), "growth"] == pytest.approx(-0.5)
+    # 美妆 60+150 = 210 vs 100+50+50 = 200; 服饰 50+100 vs 100; 一线 60+50 vs 100+50+50; 四线及以下 new
+    assert seg.loc[("category", "美妆"), "growth"] == pytest.approx(0.05)
+    assert seg.loc[("category", "服饰"), "growth"] == pytest.approx(0.5)
+    assert seg.loc[("region", "一线城市"), "growth"] == pytest.approx(-0.45)
     assert math.isnan(seg.loc[("region", "四线及以下"), "growth"])
-    # lower tier (三线 + 四线及以下): (150 + 100) / (100 + 0) − 1 = 1.5; total 300 / 200 − 1 = 0.5
-    assert inputs.sinking == pytest.approx((1.5, 0.5))
-    # CAC by quarter (data start 2025-07-01: 2025-Q3 is the first full quarter):
-    # 2025-Q3 spend 50 / new buyers c1, c2 = 25; 2026-Q2 spend 30 / new buyer c3 = 30
-    cac_by_quarter = inputs.cac_quarters.set_index("quarter")["cac"].to_dict()
-    assert cac_by_quarter == pytest.approx({"2025-Q3": 25.0, "2026-Q2": 30.0})
-    # the last three quarters 2025-Q4..2026-Q2 hold only 2026-Q2 (美妆 60 of 60)
-    assert inputs.category_quarters[["quarter", "category", "share"]].values.tolist() == [["2026-Q2", "美妆", 1.0]]
-    # repurchase: 2025-Q3 (c1, c2 one order each) 0 %, 2026-Q2 (c3) 0 %; 2025-Q2 starts before the data
-    assert inputs.repurchase_quarters.set_index("quarter")["repurchase_rate"].to_dict() == {"2025-Q3": 0.0,
+    # 下沉市场 (channels.yaml default: 三线城市 + 四线及以下): (150 + 100) / (100 + 0) − 1 = 1.5; total 360 / 300 − 1
+    assert inputs.sinking[:2] == pytest.approx((1.5, 0.2)) and inputs.sinking[2] == LOWER
+    # CAC by full quarter in the window: 2025-Q2 spend 40 / new buyer c3 = 40; 2026-Q2 30 / c4 = 30
+    assert inputs.cac_quarters.set_index("quarter")["cac"].to_dict() == pytest.approx({"2025-Q2": 40.0,
+                                                                                       "2026-Q2": 30.0})
+    # repurchase: 2025-Q2 c3 ordered twice (1 of 1 = 100 %), 2026-Q2 c4 once (0 %); 2026-Q3 is partial
+    assert inputs.repurchase_quarters.set_index("quarter")["repurchase_rate"].to_dict() == {"2025-Q2": 1.0,
                                                                                              "2026-Q2": 0.0}
-    # fired: lower tier +150 % vs +50 %; 直播 has 83 % of GMV. Categories (+50 % each) and regions (三线 +50 %,
-    # total +50 % with 四线及以下 new) do not outgrow the total; one paid channel is too few for quartiles.
+    # category quarters from 2024-Q4 (2024-Q3 starts before the data): 2026-Q2 holds only 美妆 (60 of 60)
+    last = inputs.category_quarters[inputs.category_quarters["quarter"] == "2026-Q2"]
+    assert last[["category", "share"]].values.tolist() == [["美妆", 1.0]]
+    # fired: 服饰 +50 % vs +20 % (strength and fastest category), repurchase 100 % -> 0 %, 三线城市 +50 % (fastest
+    # region; 四线及以下 has no growth), 下沉市场 +150 %, 直播 77 % of GMV. Not fired: CAC 30 vs 40 (−25 %, and
+    # no three quarters in a row), categories by quarter (shares unknown in the empty quarters 2025-Q4, 2026-Q1).
     sig = swot.derive_signals(inputs)
-    assert [s.rule for s in sig.items] == ["sinking_market", "channel_dependence"]
-    assert dict((r, w) for r, w, _ in sig.skipped) == {
-        "channel_strong": "few_paid", "category_losing": "few_quarters", "channel_weak": "few_paid",
-        "repurchase_falling": "no_year_ago", "cac_rising": "no_year_ago"}
+    assert [(s.rule, s.subject) for s in sig.items] == [
+        ("category_gaining", "服饰"), ("repurchase_falling", "repurchase_rate"), ("segment_fastest", "服饰"),
+        ("segment_fastest", "三线城市"), ("sinking_market", "三线城市、四线及以下"), ("channel_dependence", "直播")]
+    assert dict((r, w) for r, w, _ in sig.skipped) == {"channel_strong": "few_paid", "channel_weak": "few_paid"}
 
 
-def test_derive_inputs_without_spend_or_history(tmp_path):
-    inputs = swot.derive_inputs(dataset(tmp_path, spend=False), "2026-07-31", 1)
+def test_analyse_with_the_sections_results_gives_the_same_signals_without_querying(tmp_path, monkeypatch):
+    ds = dataset(tmp_path)
+    plan_dir = tmp_path / "plan"
+    alone = swot.analyse(ds, AS_OF, 24, plan_dir)
+    given = results(ds, plan_dir=plan_dir)
+
+    def no_query(*args, **kwargs):
+        raise AssertionError("queried although the results were passed")
+    monkeypatch.setattr(ds, "table", no_query)
+    passed = swot.analyse(ds, AS_OF, 24, plan_dir, **given)
+    assert len(alone.signals()) == 6
+    assert passed.signals() == alone.signals() and passed.skipped == alone.skipped
+    assert (passed.period, passed.window) == (alone.period, alone.window)
+
+
+def test_lower_tier_comes_from_channels_yaml(tmp_path):
+    ds = dataset(tmp_path)
+    plan_dir = tmp_path / "plan"
+    plan_dir.mkdir()
+    (plan_dir / "channels.yaml").write_text(textwrap.dedent("""\
+        segments:
+          lower_tier: {zh: 下沉市场, en: Lower-tier cities, dimension: region, members: [四线及以下]}
+        """), encoding="utf-8")
+    inputs = swot.inputs_from(**results(ds, plan_dir=plan_dir))
+    # 四线及以下 alone had nothing a year earlier: its growth is unknown, the rule is not evaluated
+    assert inputs.lower_tier == ("四线及以下",) and math.isnan(inputs.sinking[0])
+    (plan_dir / "channels.yaml").write_text("segments: {}\n", encoding="utf-8")
+    none = swot.inputs_from(**results(ds, plan_dir=plan_dir))
+    assert none.sinking is None and none.missing["sinking"] == ("no_segment", {})
+    line = swot.rule_lines(swot.build_swot([], swot.derive_signals(none)), "en")[-1]
+    assert "lower-tier cities (channels.yaml has no lower_tier segment (lower-tier cities) under segments:)" in line
+
+
+def test_inputs_without_spend_or_history(tmp_path):
+    ds = dataset(tmp_path, spend=False)
+    inputs = swot.inputs_from(**results(ds))
     assert inputs.cac_quarters is None and inputs.missing["cac_quarters"] == ("no_table", {"table": "spend"})
-    assert inputs.channel_eff["roas"].isna().all() and not inputs.channel_eff["paid"].any()
-    # 13 months back reaches 2025-06, before the data start: no year-on-year inputs
-    short = swot.derive_inputs(dataset(tmp_path, spend=False), "2026-07-31", 13)
+    assert "roas" not in inputs.channel_eff and "paid" not in inputs.channel_eff
+    # as_of 2025-07-31: the last 12 months 2024-08 .. 2025-07 need 2023-08 .. 2024-07, before the data
+    short = swot.inputs_from(**results(ds, as_of="2025-07-31"))
     assert short.segments is None and short.sinking is None
     result = swot.build_swot([], swot.derive_signals(short))
     line = swot.rule_lines(result, "en")[-1]
-    assert "growing category (the data do not reach back to 2024-08-01)" in line
+    assert "growing category (the data do not reach back to 2023-08-01)" in line
     assert "acquisition cost (the spend table is missing)" in line
+    assert "strong channel (only 0 paid channels, 4 needed)" in line
 
 
 def test_analyse_and_show_without_a_plan_file(tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    data.mkdir()
-    result = swot.analyse(dataset(data), "2026-07-31", 1, plan_dir=tmp_path / "no_plan")
+    result = swot.analyse(dataset(tmp_path), AS_OF, 24, plan_dir=tmp_path / "no_plan")
     assert result.plan_missing and result.plan_file == tmp_path / "no_plan" / "swot.yaml"
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(getattr(obj, "data", obj)))

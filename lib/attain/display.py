@@ -25,7 +25,7 @@ from attain.situation import OVERVIEW_METRICS, Situation
 TABLE_STYLE = "overflow-x:auto;margin:0.4em 0 1.2em 0;"
 # label columns (month, channel, metric) read left to right; numbers stay right-aligned
 TABLE_CSS = ("<style>.attain-table td:first-child,.attain-table th:first-child{text-align:left}"
-             ".attain-table th{text-align:right}.attain-table td{padding:0.25em 0.7em}</style>")
+             ".attain-table th{text-align:right}.attain-table td{padding:0.25em 0.7em;white-space:nowrap}</style>")
 BOX_STYLE = ("border-left:4px solid {color};background:#F4F7FB;padding:0.6em 1.2em 0.6em 1em;"
              "margin:0.6em 0 1.4em 0;border-radius:2px;")
 NOTE_STYLE = "color:#666;font-size:0.85em;margin:0 0 1.2em 0;"

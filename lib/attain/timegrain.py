@@ -114,3 +114,8 @@ def quarter_bounds(text: str) -> tuple[dt.date, dt.date]:
 def last_full_quarter(as_of: dt.date) -> str:
     first, last = quarter_bounds(label(as_of, "quarter"))
     return label(as_of if as_of == last else first - dt.timedelta(days=1), "quarter")
+
+
+def shift_quarter(text: str, quarters: int) -> str:
+    """``shift_quarter("2026-Q1", -1) == "2025-Q4"``."""
+    return label(month_start(shift_month(quarter_bounds(text)[0].strftime("%Y-%m"), 3 * quarters)), "quarter")
