@@ -32,9 +32,8 @@ import ibis
 import pandas as pd
 
 from attain import display, i18n, viz_customers
-from attain.errors import ParameterError
 from attain.metrics import compute
-from attain.situation import Window, month_window
+from attain.situation import Window, data_window
 from attain.timegrain import (bucket, label, labels, last_full_quarter, month_end, month_label, month_start,
                               quarter_bounds, shift_day, shift_month)
 
@@ -293,11 +292,7 @@ def has_customer_ids(ds) -> bool:
 
 def analyse(ds, as_of: str | dt.date, lookback_months: int = 24) -> Customers:
     """Every frame of the customer section, from a loaded dataset."""
-    window = month_window(as_of, lookback_months)
-    data_start, data_end = ds.date_range("orders")
-    if not data_start <= window.as_of <= data_end:
-        raise ParameterError(f"{window.as_of} is outside the orders data ({data_start} to {data_end})",
-                             where="as_of", hint="choose an as_of inside the data, or refresh the data folder")
+    window, data_start, _ = data_window(ds, as_of, lookback_months)
     if not has_customer_ids(ds):
         return Customers(window, data_start, reason="cust.no_ids")
     return Customers(window, data_start, monthly=new_returning(ds, window, data_start),

@@ -263,13 +263,19 @@ def _channels(ds, window: Window, first_month: str, has_traffic: bool) -> dict:
             "contribution": contribution, "trailing": (last12[0], last12[-1])}
 
 
-def analyse(ds, as_of: str | dt.date, lookback_months: int = 24) -> Situation:
-    """Compute every frame of the situation report from a loaded dataset."""
+def data_window(ds, as_of: str | dt.date, lookback_months: int) -> tuple[Window, dt.date, dt.date]:
+    """The window of ``as_of``, and the orders data's first and last day; as_of must lie inside."""
     window = month_window(as_of, lookback_months)
     data_start, data_end = ds.date_range("orders")
     if not data_start <= window.as_of <= data_end:
         raise ParameterError(f"{window.as_of} is outside the orders data ({data_start} to {data_end})",
                              where="as_of", hint="choose an as_of inside the data, or refresh the data folder")
+    return window, data_start, data_end
+
+
+def analyse(ds, as_of: str | dt.date, lookback_months: int = 24) -> Situation:
+    """Compute every frame of the situation report from a loaded dataset."""
+    window, data_start, data_end = data_window(ds, as_of, lookback_months)
     earliest = min(window.months[0], window.last(12)[0])
     first_month = max(_full_months_from(data_start), shift_month(earliest, -12))
     monthly = complete_months(compute(ds, list(OVERVIEW_METRICS), grain="month", start=month_start(first_month),
