@@ -1,4 +1,4 @@
-"""The ``attain`` command: sample, validate, metrics, run.
+"""The ``attain`` command: sample, validate, metrics, lint-goals, run.
 
 User mistakes (bad data, unknown metric, malformed parameter) are printed as one clear
 message without a traceback, and the command exits with status 2. A failed notebook run
@@ -63,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of --list")
     _data_option(p)
+
+    p = sub.add_parser("lint-goals", help="SMART check of the goal register (goals.yaml)")
+    p.add_argument("--plan", type=_dir, default=None, metavar="DIR", help="plan folder (default: data/plan)")
+    _data_option(p)
+    p.add_argument("--as-of", dest="as_of", type=_date, default=None, metavar="DATE",
+                   help="analysis date YYYY-MM-DD (default: the last day of the orders data)")
+    p.add_argument("--strict", action="store_true", help="exit with status 1 when any goal fails a check")
+    p.add_argument("--no-forecast", dest="forecast", action="store_false",
+                   help="skip the forecast behind 'Achievable' (faster; A is then not assessed)")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report")
 
     p = sub.add_parser("run", help="run notebooks and publish their HTML reports")
     p.add_argument("notebooks", nargs="+", metavar="NAME", help="01, situation_analysis, ... or all")
@@ -170,12 +180,19 @@ def _print_frame(frame, fmt: str) -> None:
         print(frame.to_string(index=False) if len(frame) else "(no rows)")
 
 
+def cmd_lint_goals(args) -> int:
+    from .smart import lint
+    return lint(args.plan, args.data, as_of=args.as_of, strict=args.strict, lang=args.lang,
+                forecast=args.forecast)
+
+
 def cmd_run(args) -> int:
     from .runner_cli import run_from_cli
     return run_from_cli(args)
 
 
-COMMANDS = {"sample": cmd_sample, "validate": cmd_validate, "metrics": cmd_metrics, "run": cmd_run}
+COMMANDS = {"sample": cmd_sample, "validate": cmd_validate, "metrics": cmd_metrics, "lint-goals": cmd_lint_goals,
+            "run": cmd_run}
 
 if __name__ == "__main__":
     sys.exit(main())

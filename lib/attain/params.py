@@ -80,10 +80,10 @@ def check_int(value: Any) -> Any:
     return value
 
 
-def default_period(as_of: str | date) -> str:
-    """The quarter that contains ``as_of``: ``default_period("2026-08-15") == "2026-Q3"``."""
+def default_period(as_of: str | date, grain: str = "quarter") -> str:
+    """The quarter (or year) that contains ``as_of``: ``default_period("2026-08-15") == "2026-Q3"``."""
     day = date.fromisoformat(check_as_of(as_of))
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return str(day.year) if grain == "year" else f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
 # --------------------------------------------------------------------------- models
@@ -151,6 +151,7 @@ class NotebookSpec:
     period_based: bool
     title_zh: str
     title_en: str
+    period_grain: str = "quarter"   # the default period: the quarter (or year) of as_of
 
     def title(self, lang: str = "zh") -> str:
         return self.title_en if lang == "en" else self.title_zh
@@ -160,15 +161,16 @@ class NotebookSpec:
         return sorted(self.model.model_fields)
 
 
-def _spec(name: str, model: type[BaseModel], period_based: bool, zh: str, en: str) -> NotebookSpec:
-    return NotebookSpec(name, f"{name}.ipynb", model, period_based, zh, en)
+def _spec(name: str, model: type[BaseModel], period_based: bool, zh: str, en: str,
+          period_grain: str = "quarter") -> NotebookSpec:
+    return NotebookSpec(name, f"{name}.ipynb", model, period_based, zh, en, period_grain)
 
 
 NOTEBOOKS: dict[str, NotebookSpec] = {
     s.name: s
     for s in (
         _spec("01_situation_analysis", SituationParams, False, "形势分析", "Situation analysis"),
-        _spec("02_goal_setting", GoalSettingParams, True, "目标设定", "Goal setting"),
+        _spec("02_goal_setting", GoalSettingParams, True, "目标设定", "Goal setting", "year"),
         _spec("03_tracking", TrackingParams, True, "进度追踪", "Progress tracking"),
         _spec("04_quarterly_retrospective", RetrospectiveParams, True,
               "季度复盘", "Quarterly retrospective"),
@@ -241,7 +243,7 @@ def validate_params(name_or_spec: str | NotebookSpec, raw: Mapping[str, Any]) ->
         raise ParameterError("; ".join(_describe(spec, e) for e in exc.errors())) from None
     values = model.model_dump(exclude_none=True)
     if spec.period_based and "period" not in values:
-        values["period"] = default_period(values["as_of"])
+        values["period"] = default_period(values["as_of"], spec.period_grain)
     return values
 
 
@@ -251,7 +253,7 @@ def period_label(name_or_spec: str | NotebookSpec, params: Mapping[str, Any]) ->
     if spec.period_based and params.get("period"):
         return check_period(params["period"])
     if spec.period_based:
-        return default_period(params["as_of"])
+        return default_period(params["as_of"], spec.period_grain)
     return check_as_of(params["as_of"])[:7]
 
 

@@ -1,0 +1,587 @@
+"""The SMART check of the goal register: pass or fail per letter, with the reason in words (zh and en).
+
+====== ===========================================================================================
+S      a metric is named, the scope keys are dimensions, and the metric's tables are recorded by them
+M      the metric is in the metric dictionary, the data folder has its tables and rows for the scope,
+       and the current target (after revisions) resolves to a number (a relative one against a full
+       comparison period in the data)
+A      from an injected assessment (``attain.achievability``): fails only when "unrealistic"; without
+       one it is "not assessed", which does not fail
+R      an objective and a module, and the module is in plan.yaml (by id, Chinese or English name)
+T      a period: a year ``2026``, a quarter ``2026-Q3`` or a month ``2026-07``
+owner  exactly one person
+====== ===========================================================================================
+
+A goal passes when no check fails. Notes never fail a goal: a stated "from" far from the data's
+baseline, a target that does not beat last year, a revised target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from attain import display, i18n, style
+from attain.contract import DIMENSIONS
+from attain.goals import Goal, Plan
+from attain.metric_defs import METRICS, PARTS
+from attain.targets import (Baselines, ParsedTarget, ResolvedTarget, allowed_dims, baselines, metric_tables,
+                            parse_target, period_bounds, period_text, resolve, scope_text)
+
+TEXTS = {
+    "section.smart": {"zh": "SMART检查", "en": "SMART check"},
+    "smart.s.no_metric": {"zh": "未指定衡量指标：从指标字典中选一个（attain metrics --list）",
+                          "en": "no metric: name one from the metric dictionary (attain metrics --list)"},
+    "smart.s.bad_dim": {"zh": "范围键“{dim}”不是维度（可用 channel、category、region）",
+                        "en": "scope key '{dim}' is not a dimension (use channel, category or region)"},
+    "smart.s.empty_value": {"zh": "范围“{dim}”没有取值", "en": "scope '{dim}' has no value"},
+    "smart.s.not_recorded": {"zh": "{metric}来自{tables}表，不能按{dim}限定范围",
+                             "en": "{metric} comes from {tables}, which is not recorded by {dim}"},
+    "smart.s.decompose": {"zh": "{metric}来自{tables}表，不能按{dim}分解",
+                          "en": "{metric} comes from {tables}, which cannot be broken down by {dim}"},
+    "smart.s.ok": {"zh": "{metric}，{scope}", "en": "{metric}, {scope}"},
+    "smart.m.no_metric": {"zh": "没有指标，无从衡量", "en": "no metric, so nothing to measure"},
+    "smart.m.unknown": {"zh": "“{metric}”不在指标字典中（attain metrics --list）",
+                        "en": "'{metric}' is not in the metric dictionary (attain metrics --list)"},
+    "smart.m.no_table": {"zh": "{metric}需要{table}表，数据目录中没有",
+                         "en": "{metric} needs the {table} table, which the data folder does not have"},
+    "smart.m.no_column": {"zh": "{metric}需要{table}表的{column}列，数据中没有",
+                          "en": "{metric} needs column {column} in {table}, which the data do not have"},
+    "smart.m.scope": {"zh": "该范围无法计算（见S）", "en": "cannot be computed for this scope (see S)"},
+    "smart.m.no_rows": {"zh": "{table}数据中没有{dim}为{values}的记录", "en": "the {table} data have no {dim} {values}"},
+    "smart.m.no_value": {"zh": "截至分析日没有{metric}的数据", "en": "no data for {metric} up to the analysis date"},
+    "smart.m.percent_unit": {"zh": "目标“{target}”是百分比，但{metric}不是比率",
+                             "en": "the target '{target}' is a percentage, but {metric} is not a rate"},
+    "smart.m.share_over_one": {"zh": "{metric}是比率，目标“{target}”超过100%：写成百分比，如 18%",
+                               "en": "{metric} is a share and '{target}' is above 100%: write a percentage, e.g. 18%"},
+    "smart.m.relative_needs_period": {"zh": "相对目标“{target}”需要期间才能确定基数",
+                                      "en": "the relative target '{target}' needs a period to find its baseline"},
+    "smart.m.base.incomplete": {"zh": "“{target}”的基期{period}在分析日尚未结束：改写为绝对值或同比",
+                                "en": "'{target}' compares with {period}, which is not over by the analysis date: "
+                                      "give an absolute value or compare with last year"},
+    "smart.m.base.no_history": {"zh": "数据未完整覆盖“{target}”的基期{period}",
+                                "en": "the data do not cover {period}, the baseline of '{target}'"},
+    "smart.m.base.no_value": {"zh": "基期{period}没有数据，无法确定“{target}”",
+                              "en": "no data in {period}, the baseline of '{target}'"},
+    "smart.m.base.zero": {"zh": "基期{period}的值为0，“{target}”无法换算",
+                          "en": "{period}, the baseline of '{target}', is zero"},
+    "smart.m.ok": {"zh": "目标“{target}”即 {cmp} {value}", "en": "target '{target}' means {cmp} {value}"},
+    "smart.m.base": {"zh": "基数为{period}实际值 {base}", "en": "baseline: {period} actual {base}"},
+    "smart.a.none": {"zh": "未评估（没有可达性预测）", "en": "not assessed (no achievability forecast)"},
+    "smart.a.needs_target": {"zh": "未评估：目标需先可衡量", "en": "not assessed: the target must be measurable first"},
+    "smart.a.result": {"zh": "{cls}，达成概率 {p}", "en": "{cls}, probability of reaching it {p}"},
+    "smart.class.conservative": {"zh": "保守", "en": "conservative"},
+    "smart.class.ambitious": {"zh": "进取", "en": "ambitious"},
+    "smart.class.stretch": {"zh": "挑战", "en": "stretch"},
+    "smart.class.unrealistic": {"zh": "不现实", "en": "unrealistic"},
+    "smart.r.no_objective": {"zh": "未写明服务的业务目标（objective）", "en": "no business objective (objective)"},
+    "smart.r.no_module": {"zh": "未关联策略模块（module）", "en": "not linked to a strategy module (module)"},
+    "smart.r.no_plan": {"zh": "找不到plan.yaml，无法确认模块“{module}”",
+                        "en": "plan.yaml is missing, so module '{module}' cannot be confirmed"},
+    "smart.r.unknown_module": {"zh": "模块“{module}”不在plan.yaml中（现有：{modules}）",
+                               "en": "module '{module}' is not in plan.yaml (it has: {modules})"},
+    "smart.r.ok": {"zh": "服务于“{objective}”，模块 {module}", "en": "serves '{objective}', module {module}"},
+    "smart.t.no_period": {"zh": "没有期间（截止时间）：写年份 2026、季度 2026-Q3 或月份 2026-07",
+                          "en": "no period (deadline): give a year 2026, a quarter 2026-Q3 or a month 2026-07"},
+    "smart.t.bad_period": {"zh": "“{period}”不是期间：写 2026、2026-Q3 或 2026-07",
+                           "en": "'{period}' is not a period: write 2026, 2026-Q3 or 2026-07"},
+    "smart.t.ok": {"zh": "{period}（{start} 至 {end}）", "en": "{period} ({start} to {end})"},
+    "smart.t.past": {"zh": "截至{as_of}已结束", "en": "already over as of {as_of}"},
+    "smart.o.none": {"zh": "没有负责人：指定一位", "en": "no owner: name one person"},
+    "smart.o.many": {"zh": "负责人有多位（{names}）：只指定一位，其他人可作为协作者",
+                     "en": "several owners ({names}): name one; the others can contribute"},
+    "smart.o.ok": {"zh": "负责人：{name}", "en": "owner: {name}"},
+    "smart.note.stated_from": {"zh": "写明的起点{stated}与数据中{period}的实际值{base}相差较大",
+                               "en": "the stated starting point {stated} is far from the {period} actual {base}"},
+    "smart.note.not_above_base": {"zh": "目标{value}未超过{period}实际值{base}",
+                                  "en": "the target {value} does not beat the {period} actual {base}"},
+    "smart.note.revised": {"zh": "已修订{n}次，原目标“{original}”（最近一次{date}：{reason}，批准人{approved_by}）",
+                           "en": "revised {n} time(s), original target '{original}' (latest {date}: {reason}; "
+                                 "approved by {approved_by})"},
+    "smart.finding.all": {"zh": "{n}个目标全部通过SMART检查。", "en": "All {n} goals pass the SMART check."},
+    "smart.finding.some": {"zh": "{n}个目标中{n_pass}个通过SMART检查；未通过：{failing}。",
+                           "en": "{n_pass} of {n} goals pass the SMART check; failing: {failing}."},
+    "smart.finding.none": {"zh": "目标清单中没有目标。", "en": "The goal register has no goals."},
+    "smart.finding.not_assessed": {"zh": "{k}个目标的可达性尚未评估。", "en": "Achievability not assessed for {k} goal(s)."},
+    "smart.col.goal": {"zh": "目标", "en": "Goal"},
+    "smart.col.what": {"zh": "指标 · 范围 · 期间", "en": "Metric · scope · period"},
+    "smart.col.target": {"zh": "目标值", "en": "Target"},
+    "smart.col.owner": {"zh": "负责人", "en": "Owner"},
+    "smart.col.result": {"zh": "结果", "en": "Result"},
+    "smart.col.why": {"zh": "说明", "en": "Why"},
+    "smart.col.note": {"zh": "提示", "en": "Note"},
+    "smart.status.pass": {"zh": "通过", "en": "pass"},
+    "smart.status.fail": {"zh": "未通过", "en": "fail"},
+    "smart.status.not_assessed": {"zh": "未评估", "en": "not assessed"},
+    "smart.legend": {"zh": "✓ 通过　× 未通过　– 未评估。S 具体、M 可衡量、A 可达成、R 相关、T 有时限；鼠标悬停查看每项理由。",
+                     "en": "✓ pass  × fail  – not assessed. S specific, M measurable, A achievable, R relevant, "
+                           "T time-bound; hover over a mark for its reason."},
+}
+i18n.register(TEXTS)
+
+
+CHECKS = ("S", "M", "A", "R", "T", "owner")
+PASS, FAIL, NOT_ASSESSED = "pass", "fail", "not_assessed"
+UNREALISTIC = "unrealistic"
+#: metrics that are shares (0–1): an absolute target above 1 is a typo ("18" for 18 %)
+SHARE_METRICS = frozenset({"return_rate", "repurchase_rate", "conversion_rate", "bounce_rate", "ctr",
+                           "gross_margin"})
+#: a stated "from" further than this (relative) from the data's baseline earns a note
+STATED_FROM_TOLERANCE = 0.20
+STATUS_COLOR = {PASS: style.STATUS_COLORS["achieved"], FAIL: style.STATUS_COLORS["off_track"],
+                NOT_ASSESSED: style.STATUS_COLORS["no_data"]}
+_MARK = {PASS: "✓", FAIL: "×", NOT_ASSESSED: "–"}
+_CMP_SIGN = {">=": "≥", "<=": "≤"}
+
+#: an assessment: {"classification": …, "probability": …}, an object with those attributes, or a text
+Achievability = Mapping[str, object] | Callable[[Goal, ResolvedTarget], object] | pd.DataFrame
+
+
+def _words(key: str, **fmt) -> dict[str, str]:
+    """The text in both languages; a callable value is formatted per language (``lambda lang: …``)."""
+    return {lang: i18n.t(key, lang, **{k: v(lang) if callable(v) else v for k, v in fmt.items()})
+            for lang in i18n.LANGS}
+
+
+def _join(parts: list[dict[str, str]], lang: str) -> str:
+    return ("；" if lang == "zh" else "; ").join(p[lang] for p in parts)
+
+
+@dataclass
+class _Verdict:
+    status: str
+    reasons: list[dict[str, str]]
+
+
+@dataclass
+class SmartResult:
+    """``goals``: one row per goal (statuses per check, the resolved target, the baseline — the period a
+    relative target compares with, else the same period last year — assessment and notes);
+    ``checks``: one row per goal and check (goal_id, check, status, reason_zh, reason_en)."""
+    goals: pd.DataFrame
+    checks: pd.DataFrame
+    as_of: dt.date
+
+    @property
+    def failing(self) -> list[str]:
+        return self.goals.loc[~self.goals["passed"], "goal_id"].tolist()
+
+    def failed_checks(self, goal_id: str) -> list[str]:
+        rows = self.checks[(self.checks.goal_id == goal_id) & (self.checks.status == FAIL)]
+        return rows["check"].tolist()
+
+
+# --- formatting helpers ---------------------------------------------------------------------
+
+def _metric_name(metric: str) -> Callable[[str], str]:
+    return lambda lang: i18n.metric_name(metric, lang) if metric in METRICS else metric
+
+
+def _dim_name(dim: str, lang: str) -> str:
+    label = i18n.t(f"col.{dim}", lang)
+    return label if lang == "zh" else label.lower()
+
+
+def _value(metric: str, value: float) -> Callable[[str], str]:
+    return lambda lang: i18n.fmt_value(value, METRICS[metric].unit, lang)
+
+
+# --- the letters ----------------------------------------------------------------------------
+
+def _specific(goal: Goal) -> _Verdict:
+    reasons = [] if goal.metric else [_words("smart.s.no_metric")]
+    for dim, vals in goal.scope.items():
+        if dim not in DIMENSIONS:
+            reasons.append(_words("smart.s.bad_dim", dim=dim))
+        elif not vals:
+            reasons.append(_words("smart.s.empty_value", dim=dim))
+    if goal.metric in METRICS:
+        allowed = allowed_dims(goal.metric)
+        tables = ", ".join(metric_tables(goal.metric))
+        for dim in [d for d in goal.scope if d in DIMENSIONS and d not in allowed]:
+            reasons.append(_words("smart.s.not_recorded", metric=_metric_name(goal.metric), dim=dim, tables=tables))
+        for dim in [d for d in (goal.decompose.dims if goal.decompose else []) if d not in allowed]:
+            reasons.append(_words("smart.s.decompose", metric=_metric_name(goal.metric), dim=dim, tables=tables))
+    if reasons:
+        return _Verdict(FAIL, reasons)
+    return _Verdict(PASS, [_words("smart.s.ok", metric=_metric_name(goal.metric),
+                                  scope=lambda lang: scope_text(goal.scope, lang))])
+
+
+class _Data:
+    """The data folder, with the distinct dimension values per table cached (small engine queries)."""
+
+    def __init__(self, ds, as_of: dt.date):
+        self.ds, self.as_of, self._values = ds, as_of, {}
+
+    def values(self, table: str, dim: str) -> set[str]:
+        if (table, dim) not in self._values:
+            frame = self.ds.table(table).select(dim).distinct().execute()
+            self._values[table, dim] = set(frame[dim].dropna().astype(str))
+        return self._values[table, dim]
+
+    def problems(self, goal: Goal) -> list[dict[str, str]]:
+        """Why the metric cannot be computed for the goal's scope: tables, columns, scope values."""
+        metric, name = goal.metric, _metric_name(goal.metric)
+        missing = [t for t in metric_tables(metric) if not self.ds.has_table(t)]
+        if missing:
+            return [_words("smart.m.no_table", metric=name, table=t) for t in missing]
+        needs = [("orders" if PARTS[p].table == "first_orders" else PARTS[p].table, c)
+                 for p in METRICS[metric].parts for c in PARTS[p].needs]
+        out = [_words("smart.m.no_column", metric=name, table=t, column=c)
+               for t, c in dict.fromkeys(needs) if not self.ds.has_column(t, c)]
+        dims = [d for d in goal.scope if d in DIMENSIONS]
+        if out or set(dims) - allowed_dims(metric) or len(dims) < len(goal.scope) or not all(goal.scope.values()):
+            return out or [_words("smart.m.scope")]
+        for dim in dims:
+            wanted = goal.scope[dim] if isinstance(goal.scope[dim], list) else [goal.scope[dim]]
+            for table in metric_tables(metric):
+                absent = [v for v in wanted if v not in self.values(table, dim)]
+                if absent:
+                    out.append(_words("smart.m.no_rows", dim=lambda lang, d=dim: _dim_name(d, lang),
+                                      values=lambda lang, a=absent: i18n.join_list(a, lang), table=table))
+        return out
+
+    def no_value(self, goal: Goal) -> list[dict[str, str]]:
+        """The metric has no value for the scope over all the data up to as_of (e.g. a ratio over 0)."""
+        from attain.metrics import compute
+        value = compute(self.ds, [goal.metric], end=self.as_of, where=goal.scope)[goal.metric].iloc[0]
+        return [_words("smart.m.no_value", metric=_metric_name(goal.metric))] if pd.isna(value) else []
+
+
+def _target_problems(goal: Goal, parsed: ParsedTarget, base: Baselines | None, with_base: bool
+                     ) -> list[dict[str, str]]:
+    if not parsed.parseable:
+        return [_words(f"target.problem.{parsed.problem}", target=parsed.text)]
+    unit = METRICS[goal.metric].unit
+    if parsed.kind == "absolute" and parsed.percent and (unit == "CNY" or METRICS[goal.metric].is_count):
+        return [_words("smart.m.percent_unit", target=parsed.text, metric=_metric_name(goal.metric))]
+    if parsed.kind == "absolute" and goal.metric in SHARE_METRICS and parsed.value > 1:
+        return [_words("smart.m.share_over_one", target=parsed.text, metric=_metric_name(goal.metric))]
+    if parsed.kind == "relative" and with_base:   # (no baseline is looked up when the data cannot give one)
+        if base is None:
+            return [_words("smart.m.relative_needs_period", target=parsed.text)]
+        b = base.yoy if parsed.base_ref == "yoy" else base.pop
+        if b.value is None or b.value == 0:
+            return [_words(f"smart.m.base.{b.problem or 'zero'}", target=parsed.text,
+                           period=lambda lang: period_text(b.period, lang))]
+    return []
+
+
+def _measurable(goal: Goal, problems: list[dict[str, str]], parsed: ParsedTarget, base: Baselines | None
+                ) -> tuple[_Verdict, ResolvedTarget | None]:
+    if not goal.metric or goal.metric not in METRICS:
+        reasons = [_words("smart.m.no_metric") if not goal.metric else _words("smart.m.unknown", metric=goal.metric)]
+        if not parsed.parseable:
+            reasons.append(_words(f"target.problem.{parsed.problem}", target=parsed.text))
+        return _Verdict(FAIL, reasons), None
+    reasons = problems + _target_problems(goal, parsed, base, with_base=not problems)
+    if reasons:
+        return _Verdict(FAIL, reasons), None
+    resolved = resolve(parsed, base.yoy.value if base else None, base.pop.value if base else None,
+                       METRICS[goal.metric].direction)
+    words = [_words("smart.m.ok", target=parsed.text, cmp=resolved.comparator,
+                    value=_value(goal.metric, resolved.value))]
+    if resolved.base is not None:
+        b = base.yoy if resolved.base_ref == "yoy" else base.pop
+        words.append(_words("smart.m.base", period=lambda lang: period_text(b.period, lang),
+                            base=_value(goal.metric, resolved.base)))
+    return _Verdict(PASS, words), resolved
+
+
+def _read_assessment(found) -> tuple[str | None, float | None]:
+    if isinstance(found, str):
+        return found, None
+    get = found.get if isinstance(found, Mapping) else (lambda k: getattr(found, k, None))
+    prob, label = get("probability"), get("classification") or get("cls")
+    return label, (None if prob is None or pd.isna(prob) else float(prob))
+
+
+def _lookup(achievability, goal: Goal, resolved: ResolvedTarget):
+    if isinstance(achievability, pd.DataFrame):
+        rows = achievability[achievability["goal_id"] == goal.id]
+        return None if rows.empty else rows.iloc[0].to_dict()
+    if isinstance(achievability, Mapping):
+        return achievability.get(goal.id)
+    return achievability(goal, resolved)
+
+
+def _achievable(goal: Goal, resolved: ResolvedTarget | None, achievability
+                ) -> tuple[_Verdict, str | None, float | None]:
+    """A fails only when the assessment says "unrealistic"; no assessment is "not assessed"."""
+    if achievability is None:
+        return _Verdict(NOT_ASSESSED, [_words("smart.a.none")]), None, None
+    if resolved is None:
+        return _Verdict(NOT_ASSESSED, [_words("smart.a.needs_target")]), None, None
+    found = _lookup(achievability, goal, resolved)
+    label, prob = _read_assessment(found) if found is not None else (None, None)
+    if label is None:
+        return _Verdict(NOT_ASSESSED, [_words("smart.a.none")]), None, prob
+    cls = (lambda lang: i18n.t(f"smart.class.{label}", lang)) if f"smart.class.{label}" in TEXTS else str(label)
+    chance = (lambda lang: i18n.fmt_pct(prob, decimals=0)) if prob is not None else i18n.MISSING
+    status = FAIL if label == UNREALISTIC else PASS
+    return _Verdict(status, [_words("smart.a.result", cls=cls, p=chance)]), label, prob
+
+
+def forecast_achievability(ds, as_of: dt.date | str) -> Callable[[Goal, ResolvedTarget], object]:
+    """An ``achievability`` for ``check``: ``attain.achievability.assess`` of each goal's resolved target
+    (direction from the target's comparator); a goal it cannot forecast is "not assessed"."""
+    from attain.achievability import assess
+    from attain.errors import AttainError
+    from attain.params import check_period
+
+    def _assess(goal: Goal, target: ResolvedTarget):
+        try:
+            return assess(ds, goal.metric, goal.scope, check_period(goal.period), as_of, target.value,
+                          direction="higher" if target.comparator == ">=" else "lower")
+        except (AttainError, ValueError):
+            return None
+    return _assess
+
+
+def _relevant(goal: Goal, plan: Plan) -> _Verdict:
+    reasons = [] if goal.objective else [_words("smart.r.no_objective")]
+    module = plan.module(goal.module)
+    if not goal.module:
+        reasons.append(_words("smart.r.no_module"))
+    elif plan.missing:
+        reasons.append(_words("smart.r.no_plan", module=goal.module))
+    elif module is None:
+        known = [f"{m.id} {m.name.zh}" for m in plan.modules]
+        reasons.append(_words("smart.r.unknown_module", module=goal.module,
+                              modules=lambda lang: i18n.join_list(known, lang) or i18n.MISSING))
+    if reasons:
+        return _Verdict(FAIL, reasons)
+    return _Verdict(PASS, [_words("smart.r.ok", objective=goal.objective,
+                                  module=lambda lang: f"{module.id} {module.name.get(lang)}")])
+
+
+def _time_bound(goal: Goal, as_of: dt.date) -> _Verdict:
+    if not goal.period:
+        return _Verdict(FAIL, [_words("smart.t.no_period")])
+    try:
+        start, end = period_bounds(goal.period)
+    except ValueError:
+        return _Verdict(FAIL, [_words("smart.t.bad_period", period=goal.period)])
+    words = [_words("smart.t.ok", period=lambda lang: period_text(goal.period, lang),
+                    start=start.isoformat(), end=end.isoformat())]
+    if end < as_of:
+        words.append(_words("smart.t.past", as_of=as_of.isoformat()))
+    return _Verdict(PASS, words)
+
+
+def _owner(goal: Goal) -> _Verdict:
+    names = goal.owners
+    if not names:
+        return _Verdict(FAIL, [_words("smart.o.none")])
+    if len(names) > 1:
+        return _Verdict(FAIL, [_words("smart.o.many", names=lambda lang: i18n.join_list(names, lang))])
+    return _Verdict(PASS, [_words("smart.o.ok", name=names[0])])
+
+
+def _notes(goal: Goal, parsed: ParsedTarget, resolved: ResolvedTarget | None, base: Baselines | None
+           ) -> list[dict[str, str]]:
+    """Remarks that never fail a goal: a stated "from" far from the data, a target that does not beat
+    the same period last year, a revised target."""
+    notes, yoy = [], (base.yoy if base else None)
+    if yoy is not None and yoy.value is not None:
+        when, base_value = (lambda lang: period_text(yoy.period, lang)), _value(goal.metric, yoy.value)
+        if parsed.stated_from is not None and abs(parsed.stated_from - yoy.value) > STATED_FROM_TOLERANCE * abs(
+                yoy.value):
+            notes.append(_words("smart.note.stated_from", stated=_value(goal.metric, parsed.stated_from),
+                                period=when, base=base_value))
+        if resolved is not None and not (resolved.value > yoy.value if resolved.comparator == ">="
+                                         else resolved.value < yoy.value):
+            notes.append(_words("smart.note.not_above_base", value=_value(goal.metric, resolved.value),
+                                period=when, base=base_value))
+    if goal.revisions:
+        last = goal.revisions[-1]
+        notes.append(_words("smart.note.revised", n=len(goal.revisions), original=_written(goal),
+                            date=last.date.isoformat(), reason=last.reason, approved_by=last.approved_by))
+    return notes
+
+
+def _written(goal: Goal) -> Callable[[str], str] | str:
+    """The original target; a plain number in the metric's unit (7000000 -> ¥700万 / ¥7.00M)."""
+    parsed = parse_target(goal.original_target)
+    if parsed.kind != "absolute" or parsed.comparator or parsed.percent or parsed.stated_from is not None:
+        return parsed.text
+    return _value(goal.metric, parsed.value) if goal.metric in METRICS else parsed.text
+
+
+def _goal_baselines(goal: Goal, data: _Data) -> Baselines | None:
+    try:
+        period_bounds(goal.period or "")
+    except ValueError:
+        return None
+    return baselines(data.ds, goal.metric, goal.scope, goal.period, data.as_of)
+
+
+def _check_goal(goal: Goal, plan: Plan, data: _Data, achievability) -> tuple[dict, dict[str, _Verdict]]:
+    parsed = parse_target(goal.current_target)
+    known = goal.metric in METRICS
+    problems = data.problems(goal) if known else []
+    base = _goal_baselines(goal, data) if known and not problems else None
+    if known and not problems and (base is None or base.yoy.value is None and base.pop.value is None):
+        problems = data.no_value(goal)       # (a baseline with a value already shows that data exist)
+    m, resolved = _measurable(goal, problems, parsed, base)
+    a, label, prob = _achievable(goal, resolved, achievability)
+    verdicts = {"S": _specific(goal), "M": m, "A": a, "R": _relevant(goal, plan),
+                "T": _time_bound(goal, data.as_of), "owner": _owner(goal)}
+    notes = _notes(goal, parsed, resolved, base)
+    # the baseline shown: the one a relative target was applied to, else the same period last year
+    shown = (base.pop if resolved is not None and resolved.base_ref == "pop" else base.yoy) if base else None
+    row = {"goal_id": goal.id, "name_zh": goal.name.zh, "name_en": goal.name.en, "metric": goal.metric,
+           "scope": dict(goal.scope), "period": goal.period, "priority": goal.priority, "module": goal.module,
+           "owner_name": "、".join(goal.owners), "target": parsed.text, "original_target": goal.original_target,
+           "revisions": len(goal.revisions), "target_value": resolved.value if resolved else math.nan,
+           "comparator": resolved.comparator if resolved else None,
+           "base_period": shown.period if shown else None,
+           "base_value": shown.value if shown and shown.value is not None else math.nan,
+           "classification": label, "probability": math.nan if prob is None else prob,
+           **{c: v.status for c, v in verdicts.items()},
+           "passed": all(v.status != FAIL for v in verdicts.values()),
+           "note_zh": _join(notes, "zh"), "note_en": _join(notes, "en")}
+    return row, verdicts
+
+
+def check(goals: list[Goal], plan: Plan, ds, *, as_of: dt.date | str | None = None,
+          achievability: Achievability | None = None) -> SmartResult:
+    """The SMART check of every goal (see the module doc).
+
+    ``as_of``: the analysis date (default: the last day of the orders data); comparison periods must be
+    over by then. ``achievability``: {goal id: assessment}, a frame with goal_id / classification /
+    probability, or a callable ``(goal, resolved_target) -> assessment | None``; an assessment is
+    {"classification": conservative|ambitious|stretch|unrealistic, "probability": 0–1} (or an object
+    with those attributes). Measured targets are the current ones (after revisions).
+    """
+    as_of = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or ds.date_range("orders")[1])
+    data = _Data(ds, as_of)
+    rows, checks = [], []
+    for goal in goals:
+        row, verdicts = _check_goal(goal, plan, data, achievability)
+        rows.append(row)
+        checks += [{"goal_id": goal.id, "check": c, "status": v.status, "reason_zh": _join(v.reasons, "zh"),
+                    "reason_en": _join(v.reasons, "en")} for c, v in verdicts.items()]
+    goal_cols = ["goal_id", "name_zh", "name_en", "metric", "scope", "period", "priority", "module", "owner_name",
+                 "target", "original_target", "revisions", "target_value", "comparator", "base_period", "base_value",
+                 "classification", "probability", *CHECKS, "passed", "note_zh", "note_en"]
+    return SmartResult(pd.DataFrame(rows, columns=goal_cols),
+                       pd.DataFrame(checks, columns=["goal_id", "check", "status", "reason_zh", "reason_en"]), as_of)
+
+
+# --- words, terminal and HTML ---------------------------------------------------------------
+
+def finding(result: SmartResult, lang: str) -> str:
+    """One sentence: how many goals pass, which fail and on which letters."""
+    g = result.goals
+    if g.empty:
+        return i18n.t("smart.finding.none", lang)
+    if not result.failing:
+        text = i18n.t("smart.finding.all", lang, n=len(g))
+    else:
+        sep, (lp, rp) = ("、", "（）") if lang == "zh" else (", ", ("(", ")"))
+        items = [f"{r.goal_id} {getattr(r, 'name_' + lang)}{'' if lang == 'zh' else ' '}{lp}"
+                 f"{sep.join(result.failed_checks(r.goal_id))}{rp}" for r in g[~g["passed"]].itertuples()]
+        text = i18n.t("smart.finding.some", lang, n=len(g), n_pass=int(g["passed"].sum()),
+                      failing=i18n.join_list(items, lang))
+    k = int((g["A"] == NOT_ASSESSED).sum())
+    return text + (("" if lang == "zh" else " ") + i18n.t("smart.finding.not_assessed", lang, k=k) if k else "")
+
+
+def lint_text(result: SmartResult, lang: str) -> str:
+    """The terminal report: a pass/fail grid, then the reasons of every failure and the notes."""
+    marks = {PASS: "ok", FAIL: "FAIL", NOT_ASSESSED: "-"}
+    grid = result.goals[["goal_id", *CHECKS]].copy()
+    for c in CHECKS:
+        grid[c] = grid[c].map(marks)
+    grid["result"] = result.goals["passed"].map({True: "ok", False: "FAIL"})
+    lines = [grid.rename(columns={"goal_id": "goal"}).to_string(index=False) if len(grid) else "", ""]
+    for r in result.goals.itertuples():
+        rows = result.checks[(result.checks.goal_id == r.goal_id) & (result.checks.status == FAIL)]
+        note = getattr(r, f"note_{lang}")
+        if rows.empty and not note:
+            continue
+        lines.append(f"{r.goal_id} {getattr(r, 'name_' + lang)}")
+        lines += [f"  {c.check}: {getattr(c, 'reason_' + lang)}" for c in rows.itertuples()]
+        lines += [f"  {i18n.t('smart.col.note', lang)}: {note}"] if note else []
+    lines.append(finding(result, lang))
+    return "\n".join(lines).strip("\n")
+
+
+def lint(plan_dir=None, data_dir=None, *, as_of: dt.date | str | None = None, strict: bool = False,
+         lang: str = "en", achievability: Achievability | None = None, forecast: bool = True,
+         out=None) -> int:
+    """``attain lint-goals``: load the plan and data, check, print; 1 when ``strict`` and a goal fails.
+
+    With ``forecast`` (the default) "Achievable" is judged from each goal's forecast."""
+    from attain.data import load_dataset
+    from attain.goals import load_goals, load_plan
+    i18n.check_lang(lang)
+    goals, plan, ds = load_goals(plan_dir), load_plan(plan_dir), load_dataset(data_dir)
+    if achievability is None and forecast:
+        achievability = forecast_achievability(ds, as_of or ds.date_range("orders")[1])
+    result = check(goals, plan, ds, as_of=as_of, achievability=achievability)
+    print(lint_text(result, lang), file=out or sys.stdout)
+    return 1 if strict and result.failing else 0
+
+
+def _cell(status: str, text: str, title: str, lang: str) -> str:
+    tip = html.escape(f"{i18n.t(f'smart.status.{status}', lang)}: {title}", quote=True)
+    return (f"<td style='background:{STATUS_COLOR[status]};color:#fff;text-align:center;font-weight:bold' "
+            f"title='{tip}'>{html.escape(text)}</td>")
+
+
+def smart_html(result: SmartResult, lang: str) -> str:
+    """The SMART table: one row per goal, a coloured mark per letter (reason on hover), the owner, and
+    the reasons of every failure (and notes) in words. Every text from the plan file is escaped."""
+    heads = [i18n.t(f"smart.col.{k}", lang) for k in ("goal", "what", "target")] + list("SMART") + [
+        i18n.t(f"smart.col.{k}", lang) for k in ("owner", "result", "why")]
+    out = ["<table class='attain-table'><thead><tr>"] + [f"<th style='text-align:left'>{html.escape(h)}</th>"
+                                                         for h in heads] + ["</tr></thead><tbody>"]
+    for r in result.goals.itertuples():
+        checks = result.checks[result.checks.goal_id == r.goal_id].set_index("check")
+        reason = checks[f"reason_{lang}"]
+        metric, period = (v if isinstance(v, str) else "" for v in (r.metric, r.period))
+        what = " · ".join(t for t in (i18n.metric_name(metric, lang) if metric in METRICS else metric or i18n.MISSING,
+                                      scope_text(r.scope, lang),
+                                      period_text(period, lang) if period and r.T == PASS else period) if t)
+        target = html.escape(r.target) + ("" if pd.isna(r.target_value) else "<br><span style='color:#666'>" + html.escape(
+            f"{_CMP_SIGN[r.comparator]} {i18n.fmt_value(r.target_value, METRICS[metric].unit, lang)}") + "</span>")
+        why = [f"{c}：{reason[c]}" if lang == "zh" else f"{c}: {reason[c]}" for c in CHECKS
+               if checks.loc[c, "status"] == FAIL]
+        why_html = "".join(f"<div>{html.escape(w)}</div>" for w in why)
+        note = getattr(r, f"note_{lang}")
+        why_html += f"<div style='color:#666'>{html.escape(note)}</div>" if note else ""
+        out.append("<tr>" + f"<td style='text-align:left'><b>{html.escape(r.goal_id)}</b> "
+                   f"{html.escape(getattr(r, 'name_' + lang))}</td>"
+                   + "".join(f"<td style='text-align:left;white-space:normal'>{t}</td>"
+                             for t in (html.escape(what), target))
+                   + "".join(_cell(checks.loc[c, "status"], _MARK[checks.loc[c, "status"]], reason[c], lang)
+                             for c in "SMART")
+                   + _cell(r.owner, r.owner_name or i18n.MISSING, reason["owner"], lang)
+                   + _cell(PASS if r.passed else FAIL, i18n.t(f"smart.status.{PASS if r.passed else FAIL}", lang),
+                           "", lang)
+                   + f"<td style='text-align:left;white-space:normal;min-width:18em'>{why_html}</td></tr>")
+    out.append("</tbody></table>")
+    return f"{display.TABLE_CSS}<div style='{display.TABLE_STYLE}'>{''.join(out)}</div>"
+
+
+def show_smart(result: SmartResult, lang: str) -> None:
+    """Notebook section: heading, the finding, the coloured SMART table and its legend."""
+    display.heading("section.smart", lang)
+    display.paragraph(finding(result, lang))
+    display.html_block(smart_html(result, lang))
+    display.note(i18n.t("smart.legend", lang))
+
+
+show = show_smart
+
+__all__ = ["CHECKS", "FAIL", "NOT_ASSESSED", "PASS", "SmartResult", "check", "finding", "forecast_achievability",
+           "lint", "lint_text", "show", "show_smart", "smart_html"]
