@@ -37,7 +37,8 @@ def published(sample_dir, tmp_path_factory):
 def test_run_all_publishes_every_report(published):
     out, stdout = published
     assert (out / "2026-08" / "01_situation_analysis.html").is_file()
-    for name in NOTEBOOKS[1:]:
+    assert (out / "2026" / "02_goal_setting.html").is_file()      # goal setting: the year of as_of
+    for name in NOTEBOOKS[2:]:
         assert (out / "2026-Q3" / f"{name}.html").is_file()
         assert (out / "2026-Q3" / f"{name}.ipynb").is_file()
     assert "index.html" in stdout
@@ -179,3 +180,24 @@ def test_situation_report_on_orders_only_mapped_export(sample_dir, tmp_path):
         assert section in text, section
     assert "traffic" in text and "spend" in text   # named as the missing tables
     assert "Traceback" not in html
+
+
+def test_lint_goals_flags_exactly_the_weak_sample_goals(sample_dir):
+    """G07 (no metric, no number) and G08 (no deadline) are the sample's deliberately weak goals;
+    every other goal passes all letters, Achievable judged from its forecast."""
+    proc = attain("lint-goals", "--strict")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    table = proc.stdout.split("\n\n")[0].splitlines()[1:]
+    failing = sorted(line.split()[0] for line in table if line.split()[-1] == "FAIL")
+    assert failing == ["G07", "G08"]
+    assert all(line.split()[3] == "ok" for line in table if line.split()[0] not in ("G07", "G08"))  # A assessed
+    assert "Traceback" not in proc.stderr
+
+
+def test_goal_setting_report_sections(published):
+    out, _ = published
+    html = (out / "2026" / "02_goal_setting.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    for words in ("SMART", "可达成性", "目标分解", "目标—战略矩阵", "行动路线图", "预算"):
+        assert words in text, words
+    assert html.count("data:image/png;base64") >= 6
