@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from attain import smart
+from attain import smart, smart_view
 from attain.cli import main
 from attain.data import load_dataset
 from attain.goals import load_goals, load_plan
@@ -313,21 +313,21 @@ def weak_and_strong(tmp_path, ds):
 def test_finding_in_both_languages(tmp_path, ds):
     r = weak_and_strong(tmp_path, ds)
     assert r.failing == ["G2", "G3"] and r.failed_checks("G2") == ["S", "M"]
-    assert smart.finding(r, "en") == ("1 of 3 goals pass the SMART check; failing: G2 Raise awareness (S, M), "
+    assert smart_view.finding(r, "en") == ("1 of 3 goals pass the SMART check; failing: G2 Raise awareness (S, M), "
                                       "G3 No deadline (T). Achievability not assessed for 3 goal(s).")
-    assert smart.finding(r, "zh") == ("3个目标中1个通过SMART检查；未通过：G2 提升品牌知名度（S、M）、G3 无期限（T）。"
+    assert smart_view.finding(r, "zh") == ("3个目标中1个通过SMART检查；未通过：G2 提升品牌知名度（S、M）、G3 无期限（T）。"
                                       "3个目标的可达性尚未评估。")
 
 
 def test_finding_when_all_pass_and_when_empty(tmp_path, ds):
     r = run_check(tmp_path, ds, goal(), achievability={"G1": "stretch"})
-    assert smart.finding(r, "en") == "All 1 goals pass the SMART check."
+    assert smart_view.finding(r, "en") == "All 1 goals pass the SMART check."
     empty = smart.check([], load_plan(tmp_path), ds, as_of=AS_OF)
-    assert smart.finding(empty, "zh") == "目标清单中没有目标。" and empty.failing == []
+    assert smart_view.finding(empty, "zh") == "目标清单中没有目标。" and empty.failing == []
 
 
 def test_lint_text_lists_failures_with_reasons(tmp_path, ds):
-    text = smart.lint_text(weak_and_strong(tmp_path, ds), "en")
+    text = smart_view.lint_text(weak_and_strong(tmp_path, ds), "en")
     grid = {ln.split()[0]: ln.split()[1:] for ln in text.splitlines() if ln.strip().startswith("G") and
             len(ln.split()) == 8}
     assert grid == {"G1": ["ok", "ok", "-", "ok", "ok", "ok", "ok"],
@@ -339,19 +339,19 @@ def test_lint_text_lists_failures_with_reasons(tmp_path, ds):
 def test_html_is_coloured_and_escaped(tmp_path, ds):
     r = run_check(tmp_path, ds, goal(name={"zh": "<script>x</script>", "en": "<b>bold</b> & co"}, owner="A/<i>B"))
     for lang in ("zh", "en"):
-        page = smart.smart_html(r, lang)
+        page = smart_view.smart_html(r, lang)
         assert "<script>" not in page and "<b>bold</b>" not in page and "<i>B" not in page
-        assert smart.STATUS_COLOR["fail"] in page and smart.STATUS_COLOR["pass"] in page
-        assert smart.STATUS_COLOR["not_assessed"] in page
-    en = smart.smart_html(r, "en")
+        assert smart_view.STATUS_COLOR["fail"] in page and smart_view.STATUS_COLOR["pass"] in page
+        assert smart_view.STATUS_COLOR["not_assessed"] in page
+    en = smart_view.smart_html(r, "en")
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in en and "several owners (A, &lt;i&gt;B)" in en
-    assert "≥ ¥180" in en and "目标值" in smart.smart_html(r, "zh")
+    assert "≥ ¥180" in en and "目标值" in smart_view.smart_html(r, "zh")
 
 
 def test_show_smart_renders_in_a_notebook(tmp_path, ds, monkeypatch):
     shown = []
     monkeypatch.setattr("attain.display._display", shown.append)
-    smart.show_smart(weak_and_strong(tmp_path, ds), "zh")
+    smart_view.show_smart(weak_and_strong(tmp_path, ds), "zh")
     assert len(shown) == 4        # heading, finding, table, legend
 
 

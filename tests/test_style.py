@@ -17,12 +17,12 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from attain import i18n, situation_report, style
+from attain import goal_report, i18n, situation_report, style
 from attain.errors import AttainError
 from attain.metrics import METRICS
 
-# situation_report imports every section module, so all their texts are registered here
-assert situation_report
+# the two report modules import every section module, so all their texts are registered here
+assert situation_report and goal_report
 
 CHANNELS = ["自然搜索", "付费搜索", "信息流", "短视频", "直播", "社交裂变", "私域", "KOL"]
 CATEGORIES = ["美妆", "服饰", "3C数码", "家居", "食品"]

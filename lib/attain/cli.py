@@ -181,7 +181,7 @@ def _print_frame(frame, fmt: str) -> None:
 
 
 def cmd_lint_goals(args) -> int:
-    from .smart import lint
+    from .smart_view import lint
     return lint(args.plan, args.data, as_of=args.as_of, strict=args.strict, lang=args.lang,
                 forecast=args.forecast)
 

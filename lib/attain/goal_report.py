@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from attain import (achievability, allocate, budget, decompose, display, i18n, roadmap, smart,
+from attain import (achievability, allocate, budget, decompose, display, i18n, roadmap, smart, smart_view,
                     viz_budget, viz_decompose, viz_goals)
 from attain.errors import AttainError
 from attain.goals import Goal, load_goals, load_plan
@@ -124,7 +124,7 @@ def _changed(plan_dir, goal_id: str, d) -> bool:
 
 
 def summary(r: GoalReport, lang: str) -> list[str]:
-    lines = [smart.finding(r.smart, lang)]
+    lines = [smart_view.finding(r.smart, lang)]
     lines += [achievability.finding(a, lang) for a in r.assessments.values()][:4]
     if r.budget is not None:
         lines.append(viz_budget.finding(r.budget, lang))

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -33,97 +31,7 @@ from attain.goals import Goal, Plan
 from attain.metric_defs import METRICS, PARTS
 from attain.targets import (Baselines, ParsedTarget, ResolvedTarget, allowed_dims, baselines, metric_tables,
                             parse_target, period_bounds, period_text, resolve, scope_text)
-
-TEXTS = {
-    "section.smart": {"zh": "SMART检查", "en": "SMART check"},
-    "smart.s.no_metric": {"zh": "未指定衡量指标：从指标字典中选一个（attain metrics --list）",
-                          "en": "no metric: name one from the metric dictionary (attain metrics --list)"},
-    "smart.s.bad_dim": {"zh": "范围键“{dim}”不是维度（可用 channel、category、region）",
-                        "en": "scope key '{dim}' is not a dimension (use channel, category or region)"},
-    "smart.s.empty_value": {"zh": "范围“{dim}”没有取值", "en": "scope '{dim}' has no value"},
-    "smart.s.not_recorded": {"zh": "{metric}来自{tables}表，不能按{dim}限定范围",
-                             "en": "{metric} comes from {tables}, which is not recorded by {dim}"},
-    "smart.s.decompose": {"zh": "{metric}来自{tables}表，不能按{dim}分解",
-                          "en": "{metric} comes from {tables}, which cannot be broken down by {dim}"},
-    "smart.s.ok": {"zh": "{metric}，{scope}", "en": "{metric}, {scope}"},
-    "smart.m.no_metric": {"zh": "没有指标，无从衡量", "en": "no metric, so nothing to measure"},
-    "smart.m.unknown": {"zh": "“{metric}”不在指标字典中（attain metrics --list）",
-                        "en": "'{metric}' is not in the metric dictionary (attain metrics --list)"},
-    "smart.m.no_table": {"zh": "{metric}需要{table}表，数据目录中没有",
-                         "en": "{metric} needs the {table} table, which the data folder does not have"},
-    "smart.m.no_column": {"zh": "{metric}需要{table}表的{column}列，数据中没有",
-                          "en": "{metric} needs column {column} in {table}, which the data do not have"},
-    "smart.m.scope": {"zh": "该范围无法计算（见S）", "en": "cannot be computed for this scope (see S)"},
-    "smart.m.no_rows": {"zh": "{table}数据中没有{dim}为{values}的记录", "en": "the {table} data have no {dim} {values}"},
-    "smart.m.no_value": {"zh": "截至分析日没有{metric}的数据", "en": "no data for {metric} up to the analysis date"},
-    "smart.m.percent_unit": {"zh": "目标“{target}”是百分比，但{metric}不是比率",
-                             "en": "the target '{target}' is a percentage, but {metric} is not a rate"},
-    "smart.m.share_over_one": {"zh": "{metric}是比率，目标“{target}”超过100%：写成百分比，如 18%",
-                               "en": "{metric} is a share and '{target}' is above 100%: write a percentage, e.g. 18%"},
-    "smart.m.relative_needs_period": {"zh": "相对目标“{target}”需要期间才能确定基数",
-                                      "en": "the relative target '{target}' needs a period to find its baseline"},
-    "smart.m.base.incomplete": {"zh": "“{target}”的基期{period}在分析日尚未结束：改写为绝对值或同比",
-                                "en": "'{target}' compares with {period}, which is not over by the analysis date: "
-                                      "give an absolute value or compare with last year"},
-    "smart.m.base.no_history": {"zh": "数据未完整覆盖“{target}”的基期{period}",
-                                "en": "the data do not cover {period}, the baseline of '{target}'"},
-    "smart.m.base.no_value": {"zh": "基期{period}没有数据，无法确定“{target}”",
-                              "en": "no data in {period}, the baseline of '{target}'"},
-    "smart.m.base.zero": {"zh": "基期{period}的值为0，“{target}”无法换算",
-                          "en": "{period}, the baseline of '{target}', is zero"},
-    "smart.m.ok": {"zh": "目标“{target}”即 {cmp} {value}", "en": "target '{target}' means {cmp} {value}"},
-    "smart.m.base": {"zh": "基数为{period}实际值 {base}", "en": "baseline: {period} actual {base}"},
-    "smart.a.none": {"zh": "未评估（没有可达性预测）", "en": "not assessed (no achievability forecast)"},
-    "smart.a.needs_target": {"zh": "未评估：目标需先可衡量", "en": "not assessed: the target must be measurable first"},
-    "smart.a.result": {"zh": "{cls}，达成概率 {p}", "en": "{cls}, probability of reaching it {p}"},
-    "smart.class.conservative": {"zh": "保守", "en": "conservative"},
-    "smart.class.ambitious": {"zh": "进取", "en": "ambitious"},
-    "smart.class.stretch": {"zh": "挑战", "en": "stretch"},
-    "smart.class.unrealistic": {"zh": "不现实", "en": "unrealistic"},
-    "smart.r.no_objective": {"zh": "未写明服务的业务目标（objective）", "en": "no business objective (objective)"},
-    "smart.r.no_module": {"zh": "未关联策略模块（module）", "en": "not linked to a strategy module (module)"},
-    "smart.r.no_plan": {"zh": "找不到plan.yaml，无法确认模块“{module}”",
-                        "en": "plan.yaml is missing, so module '{module}' cannot be confirmed"},
-    "smart.r.unknown_module": {"zh": "模块“{module}”不在plan.yaml中（现有：{modules}）",
-                               "en": "module '{module}' is not in plan.yaml (it has: {modules})"},
-    "smart.r.ok": {"zh": "服务于“{objective}”，模块 {module}", "en": "serves '{objective}', module {module}"},
-    "smart.t.no_period": {"zh": "没有期间（截止时间）：写年份 2026、季度 2026-Q3 或月份 2026-07",
-                          "en": "no period (deadline): give a year 2026, a quarter 2026-Q3 or a month 2026-07"},
-    "smart.t.bad_period": {"zh": "“{period}”不是期间：写 2026、2026-Q3 或 2026-07",
-                           "en": "'{period}' is not a period: write 2026, 2026-Q3 or 2026-07"},
-    "smart.t.ok": {"zh": "{period}（{start} 至 {end}）", "en": "{period} ({start} to {end})"},
-    "smart.t.past": {"zh": "截至{as_of}已结束", "en": "already over as of {as_of}"},
-    "smart.o.none": {"zh": "没有负责人：指定一位", "en": "no owner: name one person"},
-    "smart.o.many": {"zh": "负责人有多位（{names}）：只指定一位，其他人可作为协作者",
-                     "en": "several owners ({names}): name one; the others can contribute"},
-    "smart.o.ok": {"zh": "负责人：{name}", "en": "owner: {name}"},
-    "smart.note.stated_from": {"zh": "写明的起点{stated}与数据中{period}的实际值{base}相差较大",
-                               "en": "the stated starting point {stated} is far from the {period} actual {base}"},
-    "smart.note.not_above_base": {"zh": "目标{value}未超过{period}实际值{base}",
-                                  "en": "the target {value} does not beat the {period} actual {base}"},
-    "smart.note.revised": {"zh": "已修订{n}次，原目标“{original}”（最近一次{date}：{reason}，批准人{approved_by}）",
-                           "en": "revised {n} time(s), original target '{original}' (latest {date}: {reason}; "
-                                 "approved by {approved_by})"},
-    "smart.finding.all": {"zh": "{n}个目标全部通过SMART检查。", "en": "All {n} goals pass the SMART check."},
-    "smart.finding.some": {"zh": "{n}个目标中{n_pass}个通过SMART检查；未通过：{failing}。",
-                           "en": "{n_pass} of {n} goals pass the SMART check; failing: {failing}."},
-    "smart.finding.none": {"zh": "目标清单中没有目标。", "en": "The goal register has no goals."},
-    "smart.finding.not_assessed": {"zh": "{k}个目标的可达性尚未评估。", "en": "Achievability not assessed for {k} goal(s)."},
-    "smart.col.goal": {"zh": "目标", "en": "Goal"},
-    "smart.col.what": {"zh": "指标 · 范围 · 期间", "en": "Metric · scope · period"},
-    "smart.col.target": {"zh": "目标值", "en": "Target"},
-    "smart.col.owner": {"zh": "负责人", "en": "Owner"},
-    "smart.col.result": {"zh": "结果", "en": "Result"},
-    "smart.col.why": {"zh": "说明", "en": "Why"},
-    "smart.col.note": {"zh": "提示", "en": "Note"},
-    "smart.status.pass": {"zh": "通过", "en": "pass"},
-    "smart.status.fail": {"zh": "未通过", "en": "fail"},
-    "smart.status.not_assessed": {"zh": "未评估", "en": "not assessed"},
-    "smart.legend": {"zh": "✓ 通过　× 未通过　– 未评估。S 具体、M 可衡量、A 可达成、R 相关、T 有时限；鼠标悬停查看每项理由。",
-                     "en": "✓ pass  × fail  – not assessed. S specific, M measurable, A achievable, R relevant, "
-                           "T time-bound; hover over a mark for its reason."},
-}
-i18n.register(TEXTS)
+from attain.smart_texts import TEXTS  # importing it registers the texts
 
 
 CHECKS = ("S", "M", "A", "R", "T", "owner")
@@ -472,47 +380,4 @@ def check(goals: list[Goal], plan: Plan, ds, *, as_of: dt.date | str | None = No
                        pd.DataFrame(checks, columns=["goal_id", "check", "status", "reason_zh", "reason_en"]), as_of)
 
 
-def lint(plan_dir=None, data_dir=None, *, as_of: dt.date | str | None = None, strict: bool = False,
-         lang: str = "en", achievability: Achievability | None = None, forecast: bool = True,
-         out=None) -> int:
-    """``attain lint-goals``: load the plan and data, check, print; 1 when ``strict`` and a goal fails.
-
-    With ``forecast`` (the default) "Achievable" is judged from each goal's forecast."""
-    from attain.data import load_dataset
-    from attain.goals import load_goals, load_plan
-    from attain.smart_view import lint_text
-    i18n.check_lang(lang)
-    goals, plan, ds = load_goals(plan_dir), load_plan(plan_dir), load_dataset(data_dir)
-    if achievability is None and forecast:
-        achievability = forecast_achievability(ds, as_of or ds.date_range("orders")[1])
-    result = check(goals, plan, ds, as_of=as_of, achievability=achievability)
-    print(lint_text(result, lang), file=out or sys.stdout)
-    return 1 if strict and result.failing else 0
-
-
-# --- words, terminal and HTML: attain.smart_view (it imports this module, so it is loaded on first use) ----
-
-_VIEW_NAMES = ("STATUS_COLOR", "finding", "lint_text", "show", "show_smart", "smart_html", "_CMP_SIGN", "_MARK",
-               "_cell")
-
-if TYPE_CHECKING:
-    from attain.smart_view import (  # noqa: F401
-        STATUS_COLOR,
-        finding,
-        lint_text,
-        show,
-        show_smart,
-        smart_html,
-    )
-
-
-def __getattr__(name: str):
-    """Re-export the view's names (``smart.finding``, ``from attain.smart import smart_html``, …) lazily."""
-    if name in _VIEW_NAMES:
-        from attain import smart_view
-        return getattr(smart_view, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["CHECKS", "FAIL", "NOT_ASSESSED", "PASS", "SmartResult", "check", "finding", "forecast_achievability",
-           "lint", "lint_text", "show", "show_smart", "smart_html"]
+__all__ = ["CHECKS", "FAIL", "NOT_ASSESSED", "PASS", "SmartResult", "check", "forecast_achievability"]

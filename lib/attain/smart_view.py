@@ -4,13 +4,16 @@ is also importable from ``attain.smart``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import sys
 
 import pandas as pd
 
 from attain import display, i18n, style
 from attain.metric_defs import METRICS
-from attain.smart import CHECKS, FAIL, NOT_ASSESSED, PASS, SmartResult
+from attain.smart import (CHECKS, FAIL, NOT_ASSESSED, PASS, Achievability, SmartResult, check,
+                          forecast_achievability)
 from attain.targets import period_text, scope_text
 
 STATUS_COLOR = {PASS: style.STATUS_COLORS["achieved"], FAIL: style.STATUS_COLORS["off_track"],
@@ -108,3 +111,20 @@ def show_smart(result: SmartResult, lang: str) -> None:
 show = show_smart
 
 __all__ = ["STATUS_COLOR", "finding", "lint_text", "show", "show_smart", "smart_html"]
+
+
+def lint(plan_dir=None, data_dir=None, *, as_of: dt.date | str | None = None, strict: bool = False,
+         lang: str = "en", achievability: Achievability | None = None, forecast: bool = True,
+         out=None) -> int:
+    """``attain lint-goals``: load the plan and data, check, print; 1 when ``strict`` and a goal fails.
+
+    With ``forecast`` (the default) "Achievable" is judged from each goal's forecast."""
+    from attain.data import load_dataset
+    from attain.goals import load_goals, load_plan
+    i18n.check_lang(lang)
+    goals, plan, ds = load_goals(plan_dir), load_plan(plan_dir), load_dataset(data_dir)
+    if achievability is None and forecast:
+        achievability = forecast_achievability(ds, as_of or ds.date_range("orders")[1])
+    result = check(goals, plan, ds, as_of=as_of, achievability=achievability)
+    print(lint_text(result, lang), file=out or sys.stdout)
+    return 1 if strict and result.failing else 0
