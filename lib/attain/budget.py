@@ -41,7 +41,8 @@ FILE_NAME = "budget.yaml"
 RESERVE_ADVICE = (0.10, 0.15)       # warn outside (house rule: 10–15 % of the total)
 RESERVE_LIMITS = (0.0, 0.50)        # error outside
 SUM_TOLERANCE = 1.0                 # CNY: planned amounts may differ from the target by rounding
-TOP_KEYS = ("year", "currency", "total", "reserve_share", "brand_share", "brand_channels", "channels", "limits")
+TOP_KEYS = ("year", "currency", "total", "reserve_share", "brand_share", "brand_channels", "channels", "limits",
+            "cac_targets")
 CHANNEL_KEYS = ("current", "planned", "min", "max")
 
 i18n.register({
@@ -97,6 +98,7 @@ class BudgetPlan:
     year: int | None = None
     currency: str = "CNY"
     source: Path | None = None
+    cac_targets: dict[str, float] = field(default_factory=dict)   # budgeted CAC per channel (CNY per new buyer)
 
     @property
     def reserve(self) -> float:
@@ -246,7 +248,11 @@ def load_budget(plan_dir: str | Path | None = None) -> BudgetPlan:
         _fail(f"'{missing[0]}' is not under 'channels:'", path, "brand_channels",
               hint="list only channels that have a planned amount")
     year = doc.get("year")
-    return BudgetPlan(total=total, reserve_share=reserve, channels=channels, brand_share=brand,
+    cac = doc.get("cac_targets") or {}
+    if not isinstance(cac, dict):
+        _fail("'cac_targets:' must map channels to a CAC in CNY", path, "cac_targets", hint="write e.g. 直播: 140")
+    cac = {str(k): _number(v, path, f"cac_targets.{k}") for k, v in cac.items()}
+    return BudgetPlan(cac_targets=cac, total=total, reserve_share=reserve, channels=channels, brand_share=brand,
                       brand_channels=brand_channels, year=int(year) if year is not None else None,
                       currency=str(doc.get("currency") or "CNY"), source=path)
 

@@ -22,13 +22,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from attain import paths
+from attain import paths, planfile
 from attain.errors import AttainError
-from attain.planfile import read_plan_yaml
 
 GOALS_FILE = "goals.yaml"
 PLAN_FILE = "plan.yaml"
@@ -48,7 +45,8 @@ _HINTS = {
     "start": "write the date as YYYY-MM-DD", "end": "write the date as YYYY-MM-DD",
     "budget": "give the budget in CNY as a number ≥ 0, e.g. 2400000",
     "kpis": "list metric ids, e.g. kpis: [roas, cpa]",
-    "actions": "list the module's actions, each {name, owner, start, end, budget, kpis, source}",
+    "actions": "list the module's actions, each {name, owner, start, end, budget, kpis, source, scope, campaign}",
+    "campaign": "name the spend table's campaign, * matches any text, e.g. campaign: 双11*",
 }
 
 
@@ -83,6 +81,15 @@ def _text_or_none(value: Any) -> Any:
         return value.isoformat()
     text = str(value).strip()
     return text or None
+
+
+def _check_scope(value: Any) -> Any:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("scope must map dimensions to values")
+    return {str(k): ([str(v) for v in vals] if isinstance(vals, list) else _text_or_none(vals) or "")
+            for k, vals in value.items()}
 
 
 def _target_value(value: Any) -> Any:
@@ -174,12 +181,7 @@ class Goal(_Model):
     @field_validator("scope", mode="before")
     @classmethod
     def _scope(cls, value: Any) -> Any:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise ValueError("scope must map dimensions to values")
-        return {str(k): ([str(v) for v in vals] if isinstance(vals, list) else _text_or_none(vals) or "")
-                for k, vals in value.items()}
+        return _check_scope(value)
 
     @field_validator("priority", mode="before")
     @classmethod
@@ -236,6 +238,13 @@ class Action(_Model):
     budget: float | None = Field(default=None, ge=0)
     kpis: list[str] = Field(default_factory=list)
     source: str | None = None
+    scope: dict[str, str | list[str]] = Field(default_factory=dict)   # where its KPIs and spend are measured
+    campaign: str | None = None   # spend rows of this campaign (a pattern: 双11*) belong to the action
+
+    @field_validator("scope", mode="before")
+    @classmethod
+    def _scope(cls, value: Any) -> Any:
+        return _check_scope(value)
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -293,98 +302,6 @@ class Plan(_Model):
 
 # --- loading ------------------------------------------------------------------------------
 
-def _field_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _is_type_tag(part: str) -> bool:
-    """pydantic puts union members and validator wrappers into an error's location; they are not fields."""
-    return part in ("str", "int", "float", "list[str]") or part.startswith(("function-", "literal["))
-
-
-def _raise_invalid(path: Path, what: str, exc: ValidationError) -> None:
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")  # a misspelt key first
-    err = errors[0]
-    loc = tuple(p for p in err["loc"] if isinstance(p, int) or not _is_type_tag(p))
-    field = _field_path(loc) or "?"
-    if err["type"] == "extra_forbidden":
-        message = f"unknown key '{loc[-1]}'"
-    elif err["type"] == "missing":
-        message = f"'{loc[-1]}' is missing"
-    else:
-        ctx = err.get("ctx", {}).get("error")
-        message = str(ctx if ctx is not None else err["msg"])
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem(s) in this entry)"
-    top = next((str(p) for p in loc if isinstance(p, str)), "")
-    hint = _HINTS.get(top) or _HINTS.get(str(loc[-1]) if loc else "")
-    if err["type"] == "extra_forbidden" and len(loc) == 1:
-        model = Goal if what.startswith("goal") else (Module if what.startswith("module") else Action)
-        hint = f"the keys are: {', '.join(model.model_fields)}"
-    raise AttainError(message, file=path, where=f"{what}, field {field}",
-                      hint=hint or "check the value against the file's header comment") from None
-
-
-class _TextDates(yaml.SafeLoader):
-    """YAML without implicit dates: 2026-02-30 stays text, so the models report it (goal, field) instead
-    of the YAML library failing on it without a location."""
-
-
-_TextDates.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-
-def _read(path: Path) -> Any:
-    """A plan file's YAML (dates as text); a syntax error names the file and line."""
-    try:
-        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_TextDates)  # noqa: S506 (a SafeLoader)
-    except yaml.YAMLError:
-        return read_plan_yaml(path)   # raises the house's message (file, line, what to do)
-    except UnicodeDecodeError:
-        raise AttainError("the file is not UTF-8 text", file=path, hint="save it as UTF-8") from None
-
-
-def _entries(path: Path, doc: Any, key: str) -> list:
-    if doc is None:
-        doc = {key: []}
-    if not isinstance(doc, dict) or set(doc) - {key}:
-        extra = sorted(str(k) for k in doc) if isinstance(doc, dict) else []
-        raise AttainError(f"expected one top-level key '{key}'" + (f", found: {', '.join(extra)}" if extra else ""),
-                          file=path, hint=f"start the file with '{key}:' and list the entries under it")
-    items = doc.get(key) or []
-    if not isinstance(items, list):
-        raise AttainError(f"'{key}' must be a list", file=path, where=key, hint="start each entry with '- '")
-    return items
-
-
-def _validate(path: Path, model, item: Any, what: str):
-    if not isinstance(item, dict):
-        raise AttainError(f"{what} is not a mapping of keys to values", file=path, where=what,
-                          hint="write each entry as 'key: value' lines under its '- '")
-    try:
-        return model.model_validate(item)
-    except ValidationError as exc:
-        _raise_invalid(path, what, exc)
-
-
-def _label(kind: str, i: int, item: Any, key: str = "id") -> str:
-    ident = item.get(key) if isinstance(item, dict) else None
-    return f"{kind} {ident}" if ident not in (None, "") else f"{kind} {i} (no id)"
-
-
-def _no_duplicates(path: Path, kind: str, ids: list[str]) -> None:
-    seen: dict[str, int] = {}
-    for i, ident in enumerate(ids, start=1):
-        if ident in seen:
-            raise AttainError(f"{kind} id '{ident}' is used twice ({kind}s {seen[ident]} and {i})", file=path,
-                              where=f"{kind} {ident}, field id", hint=f"give each {kind} an id of its own")
-        seen[ident] = i
-
-
 def load_goals(plan_dir: str | Path | None = None) -> list[Goal]:
     """The goals of ``<plan_dir>/goals.yaml`` in file order (default plan folder: data/plan).
 
@@ -395,9 +312,9 @@ def load_goals(plan_dir: str | Path | None = None) -> list[Goal]:
     if not path.is_file():
         raise AttainError("the goal register is missing", file=path,
                           hint="create goals.yaml (copy data/plan/goals.yaml as a starting point)")
-    items = _entries(path, _read(path), "goals")
-    goals = [_validate(path, Goal, item, _label("goal", i, item)) for i, item in enumerate(items, start=1)]
-    _no_duplicates(path, "goal", [g.id for g in goals])
+    items = planfile.entries(path, planfile.read(path), "goals")
+    goals = [planfile.validate(path, Goal, item, planfile.label("goal", i, item), _HINTS) for i, item in enumerate(items, start=1)]
+    planfile.no_duplicates(path, "goal", [g.id for g in goals])
     return goals
 
 
@@ -407,9 +324,9 @@ def load_plan(plan_dir: str | Path | None = None) -> Plan:
     path = folder / PLAN_FILE
     if not path.is_file():
         return Plan(file=path, missing=True)
-    items = _entries(path, _read(path), "modules")
-    modules = [_validate(path, Module, item, _label("module", i, item)) for i, item in enumerate(items, start=1)]
-    _no_duplicates(path, "module", [m.id for m in modules])
+    items = planfile.entries(path, planfile.read(path), "modules")
+    modules = [planfile.validate(path, Module, item, planfile.label("module", i, item), _HINTS) for i, item in enumerate(items, start=1)]
+    planfile.no_duplicates(path, "module", [m.id for m in modules])
     return Plan(modules=modules, file=path)
 
 
