@@ -176,3 +176,15 @@ def test_select_notebooks():
     assert [s.name for s in select_notebooks(["all"])] == list(NOTEBOOKS)
     assert [s.name for s in select_notebooks(["03", "01", "tracking"])] == [
         "01_situation_analysis", "03_tracking"]
+
+
+def test_weekly_and_monthly_tracking_reports_have_their_own_file_names():
+    from attain.params import output_name
+    weekly = validate_params("03", {"as_of": "2026-08-15"})
+    monthly = validate_params("03", {"as_of": "2026-08-15", "cadence": "monthly"})
+    assert weekly["cadence"] == "weekly"          # the default
+    assert output_name("03", weekly) == "03_tracking"
+    assert output_name("03", monthly) == "03_tracking_monthly"
+    assert output_name("01", {"as_of": "2026-08-15"}) == "01_situation_analysis"
+    with pytest.raises(ParameterError, match="cadence"):
+        validate_params("03", {"as_of": "2026-08-15", "cadence": "daily"})

@@ -206,3 +206,33 @@ def test_external_refs_detects_cdn_tags():
     assert external_refs('<script src="https://cdn.example/x.js"></script>')
     assert external_refs("<link rel=stylesheet href='//cdn.example/x.css'>")
     assert not external_refs('<a href="https://example.com">x</a><img src="data:image/png;base64,AA">')
+
+
+# --- attached files (alerts.json, Excel) ----------------------------------------------------
+
+class _AttachParams(GoalSettingParams):
+    fail: bool = False
+
+
+def run_attach(out_dir: Path, **params):
+    attach = NotebookSpec("attach", "artifacts.ipynb", _AttachParams, True, "附件", "Attachments")
+    return run_notebook(attach, {**PARAMS, "data_dir": "data/sample", **params}, out_dir=out_dir,
+                        notebook_path=FIXTURES / "artifacts.ipynb", timeout=120)
+
+
+def test_attached_files_are_published_beside_the_html(tmp_path):
+    result = run_attach(tmp_path)
+    folder = tmp_path / "2026-Q2"
+    assert (folder / "attach.alerts.json").read_text(encoding="utf-8") == '{"as_of": "2026-06-30"}'
+    assert (folder / "attach.table.xlsx").read_bytes() == bytes(range(256))   # binary survives exactly
+    page = result.html.read_text(encoding="utf-8")
+    assert "artifacts.attach" not in page and "x.attain-artifact" not in page   # hidden from readers
+
+
+def test_a_failed_run_publishes_none_of_its_attachments(tmp_path):
+    run_attach(tmp_path, as_of="2026-06-29")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "2026-Q2").iterdir()}
+    with pytest.raises(RunError):
+        run_attach(tmp_path, as_of="2026-06-30", fail=True)
+    after = {p.name: p.read_bytes() for p in (tmp_path / "2026-Q2").iterdir()}
+    assert after == before and b"2026-06-29" in after["attach.alerts.json"]

@@ -132,9 +132,16 @@ class GoalSettingParams(_PeriodBase):
 
 
 class TrackingParams(_PeriodBase):
-    """03_tracking."""
+    """03_tracking. ``reports_dir``: where the published reports are (the previous run's alerts are read
+    there); the runner passes its output folder."""
 
-    cadence: Literal["weekly", "monthly"] | None = None
+    cadence: Literal["weekly", "monthly"] = "weekly"
+    reports_dir: str | None = None
+
+    @field_validator("reports_dir", mode="before")
+    @classmethod
+    def _check_reports_dir(cls, value: Any) -> Any:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
 class RetrospectiveParams(_PeriodBase):
@@ -255,6 +262,13 @@ def period_label(name_or_spec: str | NotebookSpec, params: Mapping[str, Any]) ->
     if spec.period_based:
         return default_period(params["as_of"], spec.period_grain)
     return check_as_of(params["as_of"])[:7]
+
+
+def output_name(name_or_spec: str | NotebookSpec, params: Mapping[str, Any]) -> str:
+    """The published file name without suffix: the notebook's name, plus ``_monthly`` for a monthly tracking
+    report, so the weekly and the monthly report of one period never overwrite each other."""
+    spec = _as_spec(name_or_spec)
+    return spec.name + ("_monthly" if params.get("cadence") == "monthly" else "")
 
 
 # --------------------------------------------------------------------------- command line

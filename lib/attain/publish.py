@@ -202,9 +202,12 @@ def write_index(out_dir: Path, lang: str = "zh") -> Path:
 
 
 def publish_report(out_dir: Path, period: str, name: str, *, html_text: str,
-                   ipynb_bytes: bytes) -> tuple[Path, Path]:
-    """Put ``<name>.ipynb`` and ``<name>.html`` into ``out_dir/<period>/``, atomically."""
+                   ipynb_bytes: bytes, extras: dict[str, bytes] | None = None) -> tuple[Path, Path]:
+    """Put ``<name>.<extra>`` files, ``<name>.ipynb`` and ``<name>.html`` into ``out_dir/<period>/``, each
+    atomically, the HTML last (so a reader who sees the new page finds its files beside it)."""
     folder = Path(out_dir) / period
+    for extra, data in sorted((extras or {}).items()):
+        atomic_write_bytes(folder / f"{name}.{extra}", data)
     ipynb = atomic_write_bytes(folder / f"{name}.ipynb", ipynb_bytes)
     page = atomic_write_text(folder / f"{name}.html", html_text)
     return page, ipynb

@@ -9,7 +9,8 @@ Order of work, each step only if the previous one succeeded:
    exception flag or a chart warning "missing from font" all count as failure;
 4. render HTML with nbconvert (no code, no prompts, no parameter cells, the ``attain``
    template, ``lang`` set);
-5. publish ``<out>/<period>/<name>.html`` and ``.ipynb`` atomically, rebuild the index.
+5. publish ``<out>/<period>/<name>.html``, ``.ipynb`` and the files the notebook attached
+   (:mod:`attain.artifacts`, e.g. ``<name>.alerts.json``) atomically, rebuild the index.
 
 On failure the published files are not touched, the executed notebook is kept in
 ``<out>/_failed/<period>/<name>-<YYYYmmddTHHMMSS>.ipynb`` and :class:`RunError` explains
@@ -30,9 +31,9 @@ from typing import Any
 
 import nbformat
 
-from attain import paths
+from attain import artifacts, paths
 from attain.errors import AttainError, ParameterError, RunError
-from attain.params import NotebookSpec, find_notebook, period_label, validate_params
+from attain.params import NotebookSpec, find_notebook, output_name, period_label, validate_params
 from attain.publish import external_refs, publish_report, write_index
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,8 @@ def _publish(spec: NotebookSpec, staged: Path, params: Mapping[str, Any], period
     for tag in external_refs(page):
         log.warning("%s: report refers to an external resource: %s", spec.name, tag[:200])
     html_path, ipynb_path = publish_report(
-        out_dir, period, spec.name, html_text=page, ipynb_bytes=staged.read_bytes())
+        out_dir, period, output_name(spec, params), html_text=page, ipynb_bytes=staged.read_bytes(),
+        extras=artifacts.collect(nb))
     write_index(out_dir, lang)
     return html_path, ipynb_path
 
@@ -261,6 +263,8 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
     values = validate_params(spec, params)
     period = period_label(spec, values)
     out_dir = paths.resolve(out_dir)
+    if "reports_dir" in spec.model.model_fields and not values.get("reports_dir"):
+        values["reports_dir"] = str(out_dir)   # where the notebook finds its previous published run
     source = paths.resolve(notebook_path) if notebook_path else paths.notebooks_dir() / spec.file
     if not source.is_file():
         raise RunError(f"notebook file not found: {source}", hint="check the notebooks/ folder")
