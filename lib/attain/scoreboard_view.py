@@ -21,10 +21,6 @@ i18n.register({
     "score.col.probability": {"zh": "达成概率", "en": "Chance"},
     "score.col.status": {"zh": "状态", "en": "Status"},
     "score.col.owner": {"zh": "负责人", "en": "Owner"},
-    "status.off_track": {"zh": "偏离", "en": "Off track"},
-    "status.at_risk": {"zh": "有风险", "en": "At risk"},
-    "status.on_track": {"zh": "正常", "en": "On track"},
-    "status.achieved": {"zh": "已达成", "en": "Achieved"},
     "status.missed": {"zh": "未达成", "en": "Missed"},
     "status.not_started": {"zh": "未开始", "en": "Not started"},
     "status.unmeasurable": {"zh": "无法衡量", "en": "Not measurable"},
@@ -35,10 +31,10 @@ i18n.register({
     "score.count": {"zh": "{status}{n}个", "en": "{n} {status}"},
     "score.worst": {"zh": "最落后的是{goal}（进度指数{pace}，期末预测{forecast}，目标{target}）。",
                     "en": "Furthest behind: {goal} (pace {pace}, landing at {forecast} against {target})."},
-    "score.rules": {"zh": "状态规则：进度指数 = 实际 ÷ 应完成（越低越好的指标取倒数，≥1为超前）。偏离：进度指数低于{off_pace}"
+    "score.rules": {"zh": "状态规则：进度指数 = 实际 ÷ 应完成（越低越好的指标取倒数，≥1为超前）。落后：进度指数低于{off_pace}"
                           "或达成概率低于{off_p}；正常：进度指数不低于{on_pace}且达成概率不低于{on_p}；其余为有风险。"
                           "应完成按分解后的月度目标及去年同月的日分布计算（含春节、618、双11等季节性），不是直线。"
-                          "偏离目标为重大偏差，负责人须在{hours}小时内提交调整方案。",
+                          "落后属于重大偏差，负责人须在{hours}小时内提交调整方案。",
                     "en": "Status rules: pace = actual ÷ expected (inverted for lower-is-better metrics; 1 or more is "
                           "ahead). Off track: pace below {off_pace} or a chance below {off_p}; on track: pace at least "
                           "{on_pace} and a chance of at least {on_p}; otherwise at risk. Expected to date follows the "
