@@ -86,8 +86,11 @@ def compare(current: list[Alert], previous: dict | None, as_of: str) -> tuple[li
 
 
 def _clean(value: Any) -> Any:
+    """JSON-ready: NaN as null, floats to 6 decimals (parallel sums may differ in the last bits between runs)."""
     if isinstance(value, float) and value != value:
         return None
+    if isinstance(value, float):
+        return round(value, 6)
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

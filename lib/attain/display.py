@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import html
+import re
+import zlib
 import io
 
 import pandas as pd
@@ -89,10 +91,34 @@ def html_block(markup: str) -> None:
 
 # --- tables -------------------------------------------------------------------------------
 
+_NUMBERISH = re.compile(r"^[+\-−]?[¥$]?\s?[\d,.]+\s?(%|万|亿|K|M|B|个百分点|\s?pp|天|days?)?(\s?[（(].*[)）])?$")
+
+
+def text_columns(frame: pd.DataFrame) -> list[int]:
+    """Positions of the columns that hold words rather than numbers (most non-empty cells are not numbers)."""
+    out = []
+    for i, col in enumerate(frame.columns):
+        cells = [str(v).strip() for v in frame.iloc[:, i] if str(v).strip() not in ("", i18n.MISSING, "nan")]
+        if cells and sum(not _NUMBERISH.match(c) for c in cells) * 2 > len(cells):
+            out.append(i)
+    return out
+
+
+def align_css(frame: pd.DataFrame) -> tuple[str, str]:
+    """(a class name, a style block) that left-aligns the text columns of ``frame``; numbers stay right-aligned."""
+    cols = [i + 1 for i in text_columns(frame) if i > 0]
+    if not cols:
+        return "", ""
+    name = f"attain-t{zlib.crc32(repr(cols).encode()):08x}"
+    rules = ",".join(f".{name} td:nth-child({k}),.{name} th:nth-child({k})" for k in cols)
+    return name, f"<style>{rules}{{text-align:left;white-space:normal}}</style>"
+
+
 def table_html(frame: pd.DataFrame) -> str:
+    name, css = align_css(frame)
     body = frame.to_html(index=False, escape=True, border=0, na_rep=i18n.MISSING,
-                         classes="attain-table")
-    return f"{TABLE_CSS}<div style='{TABLE_STYLE}'>{body}</div>"
+                         classes=f"attain-table {name}".strip())
+    return f"{TABLE_CSS}{css}<div style='{TABLE_STYLE}'>{body}</div>"
 
 
 def table(frame: pd.DataFrame | None) -> None:

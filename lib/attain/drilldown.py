@@ -26,7 +26,7 @@ DRILL_DIMS = ("channel", "category", "region")
 MAX_ROWS = 6
 
 i18n.register({
-    "drill.title": {"zh": "偏差下钻：{goal}", "en": "Drill-down: {goal}"},
+    "drill.title": {"zh": "{goal}", "en": "{goal}"},
     "drill.col.part": {"zh": "{dim}", "en": "{dim}"},
     "drill.col.expected": {"zh": "应完成（截至今日）", "en": "Expected to date"},
     "drill.col.actual": {"zh": "实际", "en": "Actual"},

@@ -81,8 +81,23 @@ def _day(value) -> dt.date | None:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def _number(value):
-    return None if _empty(value) else float(value)
+#: Decimals kept in the scoreboard sheet. Sums in a parallel engine may differ in the last bits from run to
+#: run, and a simulated forecast by a few cents; rounding keeps the workbook byte-identical for the same inputs.
+DECIMALS = {"ratio": 6, "index": 4, "pct": 4, "value": 2, "forecast": 0}
+
+
+def _number(value, places: int | None = None):
+    if _empty(value):
+        return None
+    return float(value) if places is None else round(float(value), places)
+
+
+def _places(key: str, unit, kind: str) -> int:
+    if kind == "value" and unit in RATIO_UNITS:
+        return DECIMALS["ratio"]
+    if kind == "value" and key in ("forecast", "low", "high"):
+        return DECIMALS["forecast"]
+    return DECIMALS[kind]
 
 
 def _table_sheet(ws, t: TrackingTable, lang: str, title: str, as_of: str) -> None:
@@ -135,7 +150,8 @@ def _scoreboard_sheet(ws, t: TrackingTable, lang: str) -> None:
                    if isinstance(status, str) and f"tracking_table.status.{status}" in i18n.STRINGS else status}
         for j, (key, (_, _, col, kind)) in enumerate(_SCORE.items(), start=1):
             value = derived[key] if col is None else r.get(col)
-            value = _day(value) if kind == "date" else (_number(value) if kind in ("value", "index", "pct") else
+            value = _day(value) if kind == "date" else (_number(value, _places(key, unit, kind))
+                                                        if kind in ("value", "index", "pct") else
                                                         (None if _empty(value) else str(value)))
             c = ws.cell(row=i + 2, column=j, value=value)
             fmt = _value_format(unit, kind)

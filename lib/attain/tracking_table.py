@@ -43,7 +43,7 @@ TINT = 0.16   # share of the status colour in a row's background (the rest is wh
 HIGHLIGHT = "#FFF176"   # a missing cause / measure in a red row: a highlighter yellow, red bold text
 MARK_COLOR = "#B71C1C"   # also the text colour of a deviation in the bad direction
 SHORT = ("source", "actual", "deviation", "owner")   # cells that do not wrap
-MIN_WIDTH = {"goal": "14em", "plan": "12em", "cause": "14em", "measure": "14em", "deadline": "6.5em", "module": "4.5em"}
+MIN_WIDTH = {"goal": "11em", "plan": "9em", "cause": "11em", "measure": "11em", "deadline": "6em", "module": "4em"}
 
 _H = {
     "module": ("策略模块", "Strategy module"), "goal": ("具体目标(SMART)", "Goal (SMART)"),
@@ -363,19 +363,23 @@ def finding(t: TrackingTable, lang: str) -> str:
     sep = "，" if lang == "zh" else ", "
     text = i18n.t("tracking_table.finding" + ("_one" if len(raw) == 1 else ""), lang, n=len(raw),
                   counts=sep.join(counts))
-    red = raw[raw["status"] == "off_track"]
-    missing = red[red["red_without_cause"]]
-    if red.empty:
-        tail = i18n.t("tracking_table.finding.no_red", lang)
-    elif missing.empty:
-        tail = i18n.t("tracking_table.finding.red_ok", lang, k=len(red))
-    else:
-        items = [i18n.t("tracking_table.finding.item", lang, goal=g, owner=o or i18n.MISSING)
-                 for g, o in zip(missing["goal_id"], missing["owner"])]
-        key = "tracking_table.finding.red_missing" + ("_one" if len(missing) == 1 else "")
-        tail = i18n.t(key, lang, k=len(missing), items="；".join(items)
-                      if lang == "zh" else "; ".join(items))
+    tail = causes_finding(t, lang)
     return text + ("" if lang == "zh" else " ") + tail
+
+
+def causes_finding(t: TrackingTable, lang: str) -> str:
+    """Whether every off-track goal has a cause and a measure from its owner (names those that do not)."""
+    raw = t.raw
+    red = raw[raw["status"] == "off_track"] if not raw.empty else raw
+    missing = red[red["red_without_cause"]] if not red.empty else red
+    if red.empty:
+        return i18n.t("tracking_table.finding.no_red", lang)
+    if missing.empty:
+        return i18n.t("tracking_table.finding.red_ok", lang, k=len(red))
+    items = [i18n.t("tracking_table.finding.item", lang, goal=g, owner=o or i18n.MISSING)
+             for g, o in zip(missing["goal_id"], missing["owner"])]
+    key = "tracking_table.finding.red_missing" + ("_one" if len(missing) == 1 else "")
+    return i18n.t(key, lang, k=len(missing), items="；".join(items) if lang == "zh" else "; ".join(items))
 
 
 def tint(color: str, share: float = TINT) -> str:
@@ -402,8 +406,8 @@ def table_html(t: TrackingTable, lang: str) -> str:
     frame = t.frames[i18n.check_lang(lang)]
     cell = "text-align:left;vertical-align:top;white-space:pre-line;"
     short = "text-align:left;vertical-align:top;white-space:pre;"   # no wrapping inside names, dates, numbers
-    out = ["<table class='attain-table attain-tracking'><thead><tr>"]
-    out += [f"<th style='text-align:left;white-space:nowrap'>{html.escape(h)}</th>" for h in frame.columns]
+    out = ["<table class='attain-table attain-tracking' style='font-size:0.82em'><thead><tr>"]
+    out += [f"<th style='text-align:left;vertical-align:bottom'>{html.escape(h)}</th>" for h in frame.columns]
     out.append("</tr></thead><tbody>")
     for (_, raw), values in zip(t.raw.iterrows(), frame.itertuples(index=False)):
         hot = missing_cells(raw)
@@ -437,4 +441,4 @@ def show(t: TrackingTable, lang: str) -> None:
 
 
 __all__ = ["COLUMNS", "TrackingTable", "action_state", "build", "deviation", "finding", "goal_checkin", "headers",
-           "is_cumulative", "missing_cells", "note", "plan_submitted", "show", "status_fill", "table_html", "tint"]
+           "causes_finding", "is_cumulative", "missing_cells", "note", "plan_submitted", "show", "status_fill", "table_html", "tint"]
