@@ -124,7 +124,7 @@ OFFLINE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("rel", ["2026-08/01_situation_analysis.html", "index.html"])
+@pytest.mark.parametrize("rel", ["2026-08/01_situation_analysis.html", "2026-Q3/03_tracking.html", "index.html"])
 def test_reports_open_offline_in_chromium(published, rel, tmp_path):
     from playwright.sync_api import sync_playwright
     out, _ = published
@@ -146,6 +146,8 @@ def test_reports_open_offline_in_chromium(published, rel, tmp_path):
     if rel.startswith("2026-08"):
         assert len(images) >= 3
         assert "GMV" in text and "同比" in text and "直播" in text
+    if rel.startswith("2026-Q3"):
+        assert len(images) >= 2 and "目标记分牌" in text and "跟踪表" in text
 
 
 def test_papermill_run_with_a_bad_parameter_fails_clearly(tmp_path):
@@ -204,3 +206,58 @@ def test_goal_setting_report_sections(published):
     for words in ("SMART", "可达成性", "目标分解", "目标—战略矩阵", "行动路线图", "预算"):
         assert words in text, words
     assert html.count("data:image/png;base64") >= 6
+
+
+TRACKING_COLUMNS = ["策略模块", "具体目标(SMART)", "执行计划", "关键指标(KPI)", "数据来源", "实际完成值",
+                    "偏差值(目标-实际)", "偏差原因分析", "优化措施", "负责人", "完成时限"]
+
+
+def _text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S))
+
+
+def test_tracking_report_sections_excel_and_alerts(published):
+    from openpyxl import load_workbook
+    out, _ = published
+    folder = out / "2026-Q3"
+    html = (folder / "03_tracking.html").read_text(encoding="utf-8")
+    text = _text(html)
+    for words in ("结论摘要", "目标记分牌", "状态规则", "跟踪表", "偏差下钻", "预警", "模块KPI与预算执行",
+                  "负责人视图", "风险"):
+        assert words in text, words
+    assert text.index("结论摘要") < text.index("目标记分牌") < text.index("跟踪表")   # the answer first
+    # a realistic mix on 15 Aug (mid-Q3): G09 behind, G05 and G10 at risk, the rest on track
+    board = html[html.index("attain-scoreboard"):]
+    board = board[:board.index("</table>")]
+    for goal, status in (("G09", "落后"), ("G05", "有风险"), ("G10", "有风险"), ("G01", "进度正常")):
+        row = board[board.index(f"<b>{goal}</b>"):]
+        assert status in row[:row.index("</tr>")], goal
+    assert "缺少原因" in text                       # G09 has no cause from its owner yet
+    assert "调整方案截止 2026-08-16" in text        # first seen today: 24 hours
+    wb = load_workbook(folder / "03_tracking.xlsx")
+    sheet = wb.worksheets[0]
+    assert [c.value for c in sheet[2]] == TRACKING_COLUMNS
+    doc = json.loads((folder / "03_tracking.alerts.json").read_text(encoding="utf-8"))
+    assert doc["as_of"] == "2026-08-15" and doc["report"] == "03_tracking"
+    assert {"pace:G09", "burn:total", "cac:私域"} <= {a["key"] for a in doc["alerts"]}
+    assert all(a["severity"] in ("high", "medium", "low") and a["message_zh"] for a in doc["alerts"])
+
+
+def test_tracking_alerts_are_new_then_ongoing_or_resolved(sample_dir, tmp_path):
+    """Two runs of the same report a few days apart: what the second one says happened since the first."""
+    first = attain("run", "03", "--as-of", "2026-08-10", "--out", str(tmp_path))
+    assert first.returncode == 0, first.stdout + first.stderr
+    path = tmp_path / "2026-Q3" / "03_tracking.alerts.json"
+    before = {a["key"]: a for a in json.loads(path.read_text(encoding="utf-8"))["alerts"]}
+    assert all(a["state"] == "new" and a["first_seen"] == "2026-08-10" for a in before.values())
+    # on 10 Aug the feed-ads conversion of the last 7 days was over 15 % below the 28 days before
+    assert "conversion:信息流" in before and "pace:G09" in before
+    second = attain("run", "03", "--as-of", "2026-08-15", "-p", "lang=en", "--out", str(tmp_path))
+    assert second.returncode == 0, second.stdout + second.stderr
+    after = {a["key"]: a for a in json.loads(path.read_text(encoding="utf-8"))["alerts"]}
+    assert after["pace:G09"]["state"] == "ongoing" and after["pace:G09"]["first_seen"] == "2026-08-10"
+    assert after["conversion:信息流"]["state"] == "resolved"
+    assert {k for k, a in after.items() if a["state"] == "new"} == set(after) - set(before)
+    text = _text((tmp_path / "2026-Q3" / "03_tracking.html").read_text(encoding="utf-8"))
+    assert "Goal scoreboard" in text and "Tracking table" in text and "resolved" in text.lower()
+    assert "Adjustment plan overdue (due 2026-08-11)" in text   # G09 first seen 10 Aug: 24 hours ran out

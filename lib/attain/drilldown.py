@@ -14,7 +14,6 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from attain import decompose, display, i18n, pacing

@@ -22,16 +22,9 @@ from attain.targets import period_bounds
 from attain.timegrain import parse_date
 
 i18n.register({
-    "track.section.table": {"zh": "跟踪表", "en": "Tracking table"},
     "track.section.drill": {"zh": "偏差下钻", "en": "Where the gaps are"},
-    "track.section.modules": {"zh": "策略模块KPI与预算执行", "en": "Module KPIs and budget"},
-    "track.section.owners": {"zh": "负责人视图", "en": "Owners' view"},
-    "track.section.risks": {"zh": "风险登记", "en": "Risk register"},
-    "track.budget.missing": {"zh": "没有 budget.yaml：不检查渠道获客成本预算。", "en": "No budget.yaml: channel CAC budgets are not checked."},
     "track.files": {"zh": "本报告的跟踪表Excel和预警JSON与HTML发布在同一目录：{files}。",
                     "en": "The tracking table (Excel) and the alerts (JSON) are published beside this page: {files}."},
-    "track.cadence.weekly": {"zh": "周报", "en": "weekly"},
-    "track.cadence.monthly": {"zh": "月报", "en": "monthly"},
 })
 
 
@@ -147,7 +140,7 @@ def attachments(r: TrackingReport, lang: str) -> dict[str, bytes]:
     """``alerts.json`` (machine-readable, for notifications) and ``xlsx`` (the tracking table)."""
     doc = alert_state.document(r.alerts, r.baseline, report=r.name, period=r.period, as_of=r.as_of.isoformat())
     table = tracking_table.build(r.pacing.scoreboard, r.goals, r.plan, r.checkins, r.as_of, r.first_seen, lang)
-    title = f"{i18n.t('track.section.table', lang)} · {r.period}"
+    title = f"{i18n.t('tracking_table.section', lang)} · {r.period}"
     return {"alerts.json": alert_state.dumps(doc).encode("utf-8"),
             "xlsx": excel.tracking_workbook(table, lang, title=title, as_of=r.as_of)}
 
