@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from attain import display, style
 from attain import module_kpis as mk
+from attain import module_view as mv
 from attain.data import load_dataset
 from attain.goals import load_plan
 
@@ -184,8 +185,8 @@ def test_missing_spend_table_or_module_column(tmp_path, plan):
     sp = mk.spend_plan(load_dataset(write(tmp_path / "b", **{"orders.csv": ORDERS, "spend.csv": no_module})),
                        plan, "2026-03-10", 2026)
     assert sp.reason == "no_module_column" and sp.by_module is None
-    assert mk.budget_table(sp, "zh") is None and mk.spend_chart(sp, "zh") is None
-    assert mk.finding(mk.module_kpis(no_spend, plan, "2026-Q1", "2026-03-10"), sp, "en").startswith(
+    assert mv.budget_table(sp, "zh") is None and mv.spend_chart(sp, "zh") is None
+    assert mv.finding(mk.module_kpis(no_spend, plan, "2026-Q1", "2026-03-10"), sp, "en").startswith(
         "The spend table has no module column")
 
 
@@ -244,9 +245,9 @@ def test_missing_table_and_column_say_no_data(tmp_path):
     assert (k.loc["conversion_rate", "reason"], k.loc["conversion_rate", "detail"]) == ("missing_table", "traffic")
     assert mk.kpi_gap(ds, "roas", {"category": "美妆"}) == ("not_by_scope", "spend|category")
     assert mk.kpi_gap(ds, "gmv", {"category": "美妆"}) is None
-    table = mk.kpi_table(k.reset_index(), "zh")
+    table = mv.kpi_table(k.reset_index(), "zh")
     assert "无数据：缺少spend.clicks列" in list(table["说明"]) and "无数据：缺少traffic表" in list(table["说明"])
-    assert "no data: no traffic table" in list(mk.kpi_table(k.reset_index(), "en")["Note"])
+    assert "no data: no traffic table" in list(mv.kpi_table(k.reset_index(), "en")["Note"])
 
 
 # --- words, tables, chart, section ------------------------------------------------------------
@@ -254,7 +255,7 @@ def test_missing_table_and_column_say_no_data(tmp_path):
 def test_finding_zh_en(ds, plan):
     sp = mk.spend_plan(ds, plan, "2026-03-10", 2026)
     k = mk.module_kpis(ds, plan, "2026-Q1", "2026-03-10")
-    zh, en = mk.finding(k, sp, "zh"), mk.finding(k, sp, "en")
+    zh, en = mv.finding(k, sp, "zh"), mv.finding(k, sp, "en")
     # spent 1090 of 4490 planned = 24 %; M1 burns fastest (815/3000 = 27 % vs 18 %); unplanned 140, most in M1 (115)
     assert zh.startswith("截至2026年3月10日，各模块今年已花费¥1,090，为计划进度¥4,490的24%")
     assert "花费进度最快的是品牌推广（27%）" in zh and "¥140花费不属于任何计划行动，最多在品牌推广（¥115）" in zh
@@ -269,13 +270,13 @@ def test_finding_zh_en(ds, plan):
 
 def test_tables(ds, plan):
     sp = mk.spend_plan(ds, plan, "2026-03-10", 2026)
-    b = mk.budget_table(sp, "zh")
+    b = mv.budget_table(sp, "zh")
     assert list(b["策略模块"]) == ["品牌推广", "活动促销", "合计"]
     assert list(b["花费进度"]) == ["27%", "18%", "24%"] and list(b["其中计划外"]) == ["¥115", "¥25.00", "¥140"]
-    a = mk.action_table(sp, "en")
+    a = mv.action_table(sp, "en")
     assert list(a["Status"]) == ["running", "ended", "ended", "running", "not started yet"]
     assert list(a["Burn"]) == ["20%", "25%", "19%", "14%", "—"]
-    k = mk.kpi_table(mk.module_kpis(ds, plan, "2026-Q1", "2026-03-10"), "zh")
+    k = mv.kpi_table(mk.module_kpis(ds, plan, "2026-Q1", "2026-03-10"), "zh")
     assert list(k["策略模块"])[:2] == ["品牌推广", ""]                  # the module is named once per group
     assert list(k.loc[k["关键指标(KPI)"] == "投产比(ROAS)", "实际值"]) == ["0.39"]   # a multiple, not a %
     assert "本期未执行" in list(k["说明"])
@@ -291,7 +292,7 @@ def render(fn, *args) -> str:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_chart_renders_without_missing_glyphs(ds, plan, lang):
     style.apply(lang)
-    fig = mk.spend_chart(mk.spend_plan(ds, plan, "2026-03-10", 2026), lang)
+    fig = mv.spend_chart(mk.spend_plan(ds, plan, "2026-03-10", 2026), lang)
     fig.canvas.draw()                       # "Glyph ... missing" warnings are errors (pyproject)
     ax = fig.axes[0]
     assert (ax.get_title(loc="left") or ax.get_title()) == ("各模块已花费与计划进度（2026年至2026-03-10）" if lang == "zh"
@@ -307,14 +308,14 @@ def test_show_section_and_missing_spend(ds, plan, tmp_path, lang):
     sp = mk.spend_plan(ds, plan, "2026-03-10", 2026)
     k = mk.module_kpis(ds, plan, "2026-Q1", "2026-03-10")
     overdue = mk.overdue_actions(plan, [], "2026-03-10")            # 信息流曝光 and 38节 have ended
-    out = render(mk.show, k, sp, overdue, lang)
-    assert "<img" in out and mk.finding(k, sp, lang)[:12] in out
+    out = render(mv.show, k, sp, overdue, lang)
+    assert "<img" in out and mv.finding(k, sp, lang)[:12] in out
     assert ("逾期的行动与措施" in out and "59" in out) if lang == "zh" else "Overdue actions and measures" in out
     assert ("模块KPI与预算执行" in out and "2026年第1季度" in out) if lang == "zh" else \
         ("Module KPIs and budget" in out and "Q1 2026" in out)
     no_spend = load_dataset(write(tmp_path / "x", **{"orders.csv": ORDERS}))
     sp = mk.spend_plan(no_spend, plan, "2026-03-10", 2026)
-    out = render(mk.show, mk.module_kpis(no_spend, plan, "2026-Q1", "2026-03-10"), sp, None, lang)
+    out = render(mv.show, mk.module_kpis(no_spend, plan, "2026-Q1", "2026-03-10"), sp, None, lang)
     assert "<img" not in out
     assert ("没有花费表" in out and "无数据：缺少spend表" in out) if lang == "zh" else \
         ("no spend table" in out and "no data: no spend table" in out)
@@ -326,7 +327,7 @@ def test_names_from_the_plan_are_escaped(tmp_path):
     ds = load_dataset(write(tmp_path / "d", **{"orders.csv": ORDERS, "spend.csv": SPEND}))
     plan = load_plan(write(tmp_path / "p", **{"plan.yaml": plan_text}))
     style.apply("zh")
-    out = render(mk.show, mk.module_kpis(ds, plan, "2026-Q1", "2026-03-10"),
+    out = render(mv.show, mk.module_kpis(ds, plan, "2026-Q1", "2026-03-10"),
                  mk.spend_plan(ds, plan, "2026-03-10", 2026), None, "zh")
     assert "<b>品牌" not in out and "&lt;b&gt;品牌" in out and "&lt;i&gt;x&lt;/i&gt;" in out
 

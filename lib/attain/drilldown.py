@@ -31,7 +31,7 @@ i18n.register({
     "drill.col.actual": {"zh": "实际", "en": "Actual"},
     "drill.col.gap": {"zh": "差距", "en": "Gap"},
     "drill.col.pace": {"zh": "进度指数", "en": "Pace"},
-    "drill.month": {"zh": "月份", "en": "month"},
+    "drill.month": {"zh": "月份", "en": "Month"},
     "drill.finding": {"zh": "{goal}：差距主要来自 {parts}。", "en": "{goal}: the gap comes mostly from {parts}."},
     "drill.finding.none": {"zh": "{goal}：没有明显落后的分项。", "en": "{goal}: no part is clearly behind."},
     "drill.part": {"zh": "{name}（{gap}）", "en": "{name} ({gap})"},

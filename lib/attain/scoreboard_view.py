@@ -75,8 +75,9 @@ def finding(p: Pacing, lang: str) -> str:
     open_ = board[board["status"].isin(["off_track", "at_risk"]) & board["pace"].notna()]
     if not open_.empty:
         w = open_.sort_values("pace").iloc[0]
-        text += i18n.t("score.worst", lang, goal=f"{w['goal_id']} {w['name_' + lang]}", pace=f"{w['pace']:.2f}",
+        worst = i18n.t("score.worst", lang, goal=f"{w['goal_id']} {w['name_' + lang]}", pace=f"{w['pace']:.2f}",
                        forecast=_value(w["forecast"], w["unit"], lang), target=_value(w["target"], w["unit"], lang))
+        text += worst if lang == "zh" else " " + worst
     return text
 
 
@@ -93,7 +94,8 @@ def _row_html(r, lang: str) -> str:
              i18n.MISSING if r.pace != r.pace else f"{r.pace:.2f}", _pct(r.achievement), forecast,
              _pct(r.probability)]
     tds = "".join(f"<td>{c if i == 0 else html.escape(c)}</td>" for i, c in enumerate(cells))
-    return (f"<tr>{tds}<td style='color:#fff;background:{color};text-align:center'>{html.escape(status)}</td>"
+    return (f"<tr>{tds}<td style='color:#fff;background:{color};text-align:center;white-space:normal'>"
+            f"{html.escape(status)}</td>"
             f"<td>{html.escape(str(r.owner or i18n.MISSING))}</td></tr>")
 
 
@@ -102,7 +104,8 @@ def scoreboard_html(p: Pacing, lang: str) -> str:
             "owner")
     head = "".join(f"<th>{html.escape(i18n.t('score.col.' + k, lang))}</th>" for k in keys)
     body = "".join(_row_html(r, lang) for r in p.scoreboard.itertuples())
-    return (f"{display.TABLE_CSS}<div style='{display.TABLE_STYLE}'><table class='attain-table attain-scoreboard'>"
+    return (f"{display.TABLE_CSS}<div style='{display.TABLE_STYLE}'>"
+            f"<table class='attain-table attain-scoreboard' style='font-size:0.9em'>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from attain import (alert_state, alerts, alerts_view, budget, checkins, display, drilldown, excel, i18n, module_kpis,
-                    owners, pacing, paths, risks, scoreboard_view, tracking_table)
+                    module_view, owners, pacing, paths, risks, scoreboard_view, tracking_table)
 from attain.errors import AttainError
 from attain.goals import Goal, Plan, load_goals, load_plan
 from attain.targets import period_bounds
@@ -123,7 +123,7 @@ def show_alerts(r: TrackingReport, lang: str) -> None:
 
 
 def show_modules(r: TrackingReport, lang: str) -> None:
-    module_kpis.show(r.kpis, r.spend, r.overdue, lang, as_of=r.as_of)
+    module_view.show(r.kpis, r.spend, r.overdue, lang, as_of=r.as_of)
 
 
 def show_owners(r: TrackingReport, lang: str) -> None:
