@@ -22,7 +22,8 @@ def _text(html: str) -> str:
 
 
 def test_tracking_alerts_are_new_then_ongoing_or_resolved(sample_dir, tmp_path):
-    """Two runs of the same report a few days apart: what the second one says happened since the first."""
+    """Two runs of the same report a few days apart: what the second one says happened since the first;
+    a third run with the same inputs changes nothing."""
     first = attain("run", "03", "--as-of", "2026-08-10", "--out", str(tmp_path))
     assert first.returncode == 0, first.stdout + first.stderr
     path = tmp_path / "2026-Q3" / "03_tracking.alerts.json"
@@ -39,3 +40,10 @@ def test_tracking_alerts_are_new_then_ongoing_or_resolved(sample_dir, tmp_path):
     text = _text((tmp_path / "2026-Q3" / "03_tracking.html").read_text(encoding="utf-8"))
     assert "Goal scoreboard" in text and "Tracking table" in text and "resolved" in text.lower()
     assert "Adjustment plan overdue (due 2026-08-11)" in text   # G09 first seen 10 Aug: 24 hours ran out
+    # the same inputs again (same day, same previous run): byte-identical report, workbook and alerts
+    folder = tmp_path / "2026-Q3"
+    names = ("03_tracking.html", "03_tracking.xlsx", "03_tracking.alerts.json")
+    published = {n: (folder / n).read_bytes() for n in names}
+    third = attain("run", "03", "--as-of", "2026-08-15", "-p", "lang=en", "--out", str(tmp_path))
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert {n: (folder / n).read_bytes() for n in names} == published

@@ -189,3 +189,13 @@ def test_lower_is_better_metrics():
 def test_copy_of_fixture_is_independent(tmp_path):
     shutil.copytree(SMALL, tmp_path / "d")
     assert total(load_dataset(tmp_path / "d"), "gmv") == pytest.approx(1080.5)
+
+
+def test_money_totals_drop_summation_noise_but_keep_real_decimals():
+    """A parallel sum of floats differs in its last bits between runs; totals are rounded to 4 decimals, which
+    removes that noise (1e-7 here) but keeps a real third decimal (price × quantity)."""
+    from attain.metrics import _merge
+    noisy = pd.DataFrame({"month": ["2026-01", "2026-02"], "gmv": [166725166.6400004, 9471.145],
+                          "orders": [3, 4]})
+    out = _merge([noisy], ["month"])
+    assert list(out["gmv"]) == [166725166.64, 9471.145] and list(out["orders"]) == [3, 4]

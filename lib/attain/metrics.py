@@ -203,6 +203,14 @@ def _first_orders(orders):
     return ranked.filter(ranked._rank == 0)
 
 
+#: Parts that are sums of money. A parallel engine adds floating-point amounts in a different order on each
+#: run, so the last bits of a total differ between runs (about 1e-7 on a total of 1e8). Amounts have at most
+#: a few decimals (cents, or a price × quantity with a third decimal), so totals are rounded to
+#: ``MONEY_DECIMALS``: far finer than any amount and far coarser than the noise, the same number every run.
+MONEY_PARTS = ("gmv", "returned_gmv", "buyer_gmv", "kept_cost", "spend")
+MONEY_DECIMALS = 4
+
+
 def _merge(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     merged = frames[0]
     for f in frames[1:]:
@@ -210,4 +218,6 @@ def _merge(frames: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
     parts = [c for c in merged.columns if c not in keys]
     for c in parts:
         merged[c] = merged[c].fillna(0)
+        if c in MONEY_PARTS:
+            merged[c] = merged[c].astype(float).round(MONEY_DECIMALS)
     return merged
