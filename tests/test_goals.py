@@ -124,7 +124,7 @@ def test_a_missing_plan_is_empty_not_an_error(tmp_path):
 
 def test_the_sample_plan_loads(sample_dir):
     goals, plan = load_goals("data/plan"), load_plan("data/plan")
-    assert [g.id for g in goals] == ["G01", "G02", "G03", "G04", "G05", "G06", "G09", "G10", "G07", "G08"]
+    assert [g.id for g in goals] == ["G01", "G02", "G03", "G04", "G05", "G06", "G09", "G10", "G11", "G07", "G08"]
     g02 = next(g for g in goals if g.id == "G02")
     assert (g02.original_target, g02.current_target) == (7_000_000, 7_500_000)
     assert len(plan.modules) == 5 and all(len(m.owners) == 1 for m in plan.modules)

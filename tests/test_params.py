@@ -51,7 +51,7 @@ def test_period_forms(period, expected):
 
 
 def test_period_notebook_gets_quarter_of_as_of_by_default():
-    assert validate_params("04", {"as_of": "2026-08-15"})["period"] == "2026-Q3"
+    assert validate_params("03", {"as_of": "2026-08-15"})["period"] == "2026-Q3"
 
 
 def test_cadence():
@@ -188,3 +188,11 @@ def test_weekly_and_monthly_tracking_reports_have_their_own_file_names():
     assert output_name("01", {"as_of": "2026-08-15"}) == "01_situation_analysis"
     with pytest.raises(ParameterError, match="cadence"):
         validate_params("03", {"as_of": "2026-08-15", "cadence": "daily"})
+
+
+def test_the_retrospective_defaults_to_the_last_complete_quarter_and_takes_only_quarters():
+    assert validate_params("04", {"as_of": "2026-08-15"})["period"] == "2026-Q2"   # Q3 is not over
+    assert validate_params("04", {"as_of": "2026-09-30"})["period"] == "2026-Q3"   # its last day
+    assert validate_params("04", {"as_of": "2026-01-01"})["period"] == "2025-Q4"
+    with pytest.raises(ParameterError, match="expected a quarter YYYY-Qn"):
+        validate_params("04", {"as_of": "2026-08-15", "period": "2026"})

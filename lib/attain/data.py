@@ -104,7 +104,9 @@ def load_dataset(data_dir: str | Path | None = None) -> Dataset:
     """Load and check every table of a data folder (relative paths: from the project root)."""
     folder = paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir()
     sources = discover(folder)
+    # no progress bar: a slow query must not print into a notebook (and so into a report)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     infos = {name: _load_table(con, src) for name, src in sources.items()}
     return Dataset(con, folder, infos)
 

@@ -81,8 +81,12 @@ def check_int(value: Any) -> Any:
 
 
 def default_period(as_of: str | date, grain: str = "quarter") -> str:
-    """The quarter (or year) that contains ``as_of``: ``default_period("2026-08-15") == "2026-Q3"``."""
+    """The quarter (or year) that contains ``as_of``: ``default_period("2026-08-15") == "2026-Q3"``;
+    grain ``"last_quarter"``: the last quarter complete on ``as_of`` (``"2026-Q2"``; ``"2026-Q3"`` on 30 Sep)."""
     day = date.fromisoformat(check_as_of(as_of))
+    if grain == "last_quarter":
+        from attain.timegrain import last_full_quarter
+        return last_full_quarter(day)
     return str(day.year) if grain == "year" else f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
@@ -145,7 +149,14 @@ class TrackingParams(_PeriodBase):
 
 
 class RetrospectiveParams(_PeriodBase):
-    """04_quarterly_retrospective."""
+    """04_quarterly_retrospective: ``period`` is a quarter (default: the last complete one)."""
+
+    @field_validator("period")
+    @classmethod
+    def _a_quarter(cls, value: str | None) -> str | None:
+        if value is not None and not _QUARTER_RE.match(value):
+            raise ValueError(f"the retrospective is for a quarter, not {value!r}; write e.g. 2026-Q2")
+        return value
 
 
 # --------------------------------------------------------------------------- registry
@@ -180,7 +191,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         _spec("02_goal_setting", GoalSettingParams, True, "目标设定", "Goal setting", "year"),
         _spec("03_tracking", TrackingParams, True, "进度追踪", "Progress tracking"),
         _spec("04_quarterly_retrospective", RetrospectiveParams, True,
-              "季度复盘", "Quarterly retrospective"),
+              "季度复盘", "Quarterly retrospective", "last_quarter"),
     )
 }
 
@@ -222,8 +233,10 @@ def _describe(spec: NotebookSpec, err: Mapping[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
         return _unknown_message(spec, [key])
     value = err.get("input")
-    return (f"parameter {key!r} = {value!r} is not valid for {spec.name}; "
-            f"expected {EXPECTED.get(key, 'a valid value')}")
+    expected = EXPECTED.get(key, "a valid value")
+    if key == "period" and spec.period_grain == "last_quarter":
+        expected = "a quarter YYYY-Qn, e.g. 2026-Q2"
+    return f"parameter {key!r} = {value!r} is not valid for {spec.name}; expected {expected}"
 
 
 def _unknown_message(spec: NotebookSpec, keys: list[str]) -> str:
