@@ -100,13 +100,21 @@ class Dataset:
         return pd.DataFrame(rows)
 
 
+def _no_progress_bar(con) -> None:
+    """A slow query must not print a progress bar into a terminal log or a report. Inside a Jupyter kernel
+    DuckDB refuses to change the setting unless ipywidgets is installed, and then draws no bar anyway."""
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error:
+        pass
+
+
 def load_dataset(data_dir: str | Path | None = None) -> Dataset:
     """Load and check every table of a data folder (relative paths: from the project root)."""
     folder = paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir()
     sources = discover(folder)
-    # no progress bar: a slow query must not print into a notebook (and so into a report)
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    _no_progress_bar(con)
     infos = {name: _load_table(con, src) for name, src in sources.items()}
     return Dataset(con, folder, infos)
 
