@@ -295,7 +295,7 @@ def test_charts_render(ds, lang):
     wf = drv.waterfall(d, lang)
     wf.canvas.draw()
     assert len(wf.axes[0].patches) == 5                     # last year, UV, conversion, AOV, this year
-    assert "+¥653" in [t.get_text() for t in wf.axes[0].texts]
+    assert "+¥653" in [t.get_text() for t in wf.axes[0].texts]          # annotations are texts
     ch = drv.waterfall(d, lang, level="channel")
     ch.canvas.draw()
     assert len(ch.axes[0].patches) == 7                     # + new and lost channels (no_traffic is 0: left out)

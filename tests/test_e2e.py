@@ -241,3 +241,16 @@ def test_tracking_report_sections_excel_and_alerts(published):
     assert doc["as_of"] == "2026-08-15" and doc["report"] == "03_tracking"
     assert {"pace:G09", "burn:total", "cac:私域"} <= {a["key"] for a in doc["alerts"]}
     assert all(a["severity"] in ("high", "medium", "low") and a["message_zh"] for a in doc["alerts"])
+
+
+def test_retrospective_report_sections(published):
+    out, _ = published
+    html = (out / "2026-Q2" / "04_quarterly_retrospective.html").read_text(encoding="utf-8")
+    text = _text(html)
+    for words in ("结论摘要", "目标达成", "驱动因素分析", "渠道回报", "A/B测试", "成功因素与不足", "经验沉淀",
+                  "下季度目标建议"):
+        assert words in text, words
+    assert text.index("结论摘要") < text.index("目标达成") < text.index("驱动因素分析")
+    assert "G11" in text and "原目标" in text and "最终目标" in text       # Q2 goal with its revision
+    assert html.count("data:image/png;base64") >= 4                       # waterfall, contributions, ROAS, A/B
+    assert "goals:" in text and "2026-Q3" in text                           # next quarter in the register's format

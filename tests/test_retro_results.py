@@ -74,3 +74,13 @@ def test_quarter_target_from_a_plan():
                           "channel": ["A", "B"], "target": [10.0, 30.0], "numerator": [100.0, 300.0],
                           "denominator": [10.0, 10.0]})
     assert rr._quarter_target(ratio, "2026-Q2") == pytest.approx(20.0)   # 400 / 20, not 10 + 30
+
+
+def test_finding_names_the_missed_goals_where_they_belong():
+    q = pd.DataFrame([{"goal_id": "G11", "name_zh": "直播", "name_en": "Live", "result": "achieved"}])
+    s = pd.DataFrame([{"goal_id": "G01", "name_zh": "GMV", "name_en": "GMV", "result": "achieved"},
+                      {"goal_id": "G04", "name_zh": "获客成本", "name_en": "CAC", "result": "missed"}])
+    r = rr.Results("2026-Q2", *Q2, Q2[1], q, s, None)
+    assert rr.finding(r, "zh") == "本季度1个目标中1个达成；年度目标的本季度部分2项中1项达成（未达成：G04 获客成本）。"
+    assert rr.finding(r, "en") == ("1 of 1 goals of the quarter achieved; 1 of 2 quarterly parts of the annual goals "
+                                   "achieved (missed: G04 CAC).")

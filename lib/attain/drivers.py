@@ -394,12 +394,14 @@ def waterfall(d: Drivers, lang: str, level: str = "total") -> Figure | None:
         ax.plot([i - 1.3, i + 0.3], [run, run], color="#888888", linewidth=0.8, linestyle=":")
         run += v
         top = max(top, run)
-        ax.text(i, max(run, run - v), i18n.fmt_signed_money(v, lang), ha="center", va="bottom", fontsize=9)
+        ax.annotate(i18n.fmt_signed_money(v, lang), (i, max(run, run - v)), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=9)
     n = len(parts) + 1
     ax.plot([n - 1.3, n], [run, run], color="#888888", linewidth=0.8, linestyle=":")
     ax.bar(n, g["current"], color=style.SERIES_COLORS["current"], width=0.6)
     for x, v in ((0, g["base"]), (n, g["current"])):
-        ax.text(x, v, i18n.fmt_money(v, lang), ha="center", va="bottom", fontsize=9, fontweight="bold")
+        ax.annotate(i18n.fmt_money(v, lang), (x, v), xytext=(0, 3), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=9, fontweight="bold")
     ax.set_xticks(range(n + 1), labels)
     ax.set_ylim(0, top * 1.1)
     ax.set_ylabel(i18n.t("drv.chart.gmv", lang))

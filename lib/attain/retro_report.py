@@ -30,10 +30,13 @@ i18n.register({
     "retro.factors.gap": {"zh": "低于目标最多的：{below}。", "en": "Furthest below target: {below}."},
     "retro.factors.item": {"zh": "{dim}{name}（{change}）", "en": "{dim} {name} ({change})"},
     "retro.factors.none": {"zh": "无", "en": "none"},
-    "retro.factors.table": {"zh": "团队复盘记录", "en": "The team's notes"},
+    "retro.col.kind": {"zh": "类型", "en": "Kind"},
+    "retro.kind.up": {"zh": "正向（同比）", "en": "Positive (YoY)"},
+    "retro.kind.down": {"zh": "拖累（同比）", "en": "Drag (YoY)"},
+    "retro.kind.below": {"zh": "低于目标", "en": "Below target"},
     "retro.col.dim": {"zh": "维度", "en": "Dimension"}, "retro.col.segment": {"zh": "分项", "en": "Segment"},
-    "retro.col.change": {"zh": "GMV变化", "en": "GMV change"}, "retro.col.growth": {"zh": "同比", "en": "YoY"},
-    "retro.col.share": {"zh": "占变化", "en": "Share of change"},
+    "retro.col.change": {"zh": "GMV变化（对去年或目标）", "en": "GMV change (vs last year or target)"},
+    "retro.col.growth": {"zh": "同比", "en": "YoY"},
     "retro.partial": {"zh": "注意：{period}尚未结束，本复盘的数字截至{day}。",
                       "en": "Note: {period} is not over; the figures of this retrospective run to {day}."},
 })
@@ -148,16 +151,21 @@ def factors_finding(r: RetroReport, lang: str) -> str:
 
 
 def factors_table(r: RetroReport, lang: str) -> pd.DataFrame | None:
+    """The contributors in one table: positive and negative changes against last year, and the segments
+    furthest below target (their "change" is actual − target)."""
     up, down = contributors(r.drivers)
-    both = pd.concat([up, down], ignore_index=True)
-    if both.empty:
+    below = below_target(r.drivers)
+    parts = [f.assign(kind=k) for k, f in (("up", up), ("down", down), ("below", below)) if not f.empty]
+    if not parts:
         return None
+    both = pd.concat(parts, ignore_index=True)
     return pd.DataFrame({
+        i18n.t("retro.col.kind", lang): [i18n.t(f"retro.kind.{k}", lang) for k in both["kind"]],
         i18n.t("retro.col.dim", lang): [i18n.t(f"col.{d}", lang) for d in both["dim"]],
-        i18n.t("retro.col.segment", lang): [str(s) for s in both["segment"]],
+        i18n.t("retro.col.segment", lang): [str(x) for x in both["segment"]],
         i18n.t("retro.col.change", lang): [i18n.fmt_signed_money(v, lang) for v in both["change"]],
-        i18n.t("retro.col.growth", lang): [i18n.MISSING if g != g else i18n.fmt_growth(g) for g in both["growth"]],
-        i18n.t("retro.col.share", lang): [i18n.MISSING if s != s else i18n.fmt_pct(s) for s in both["share"]],
+        i18n.t("retro.col.growth", lang): [i18n.MISSING if k == "below" or g != g else i18n.fmt_growth(g)
+                                           for k, g in zip(both["kind"], both["growth"])],
     })
 
 
@@ -165,7 +173,6 @@ def show_factors(r: RetroReport, lang: str) -> None:
     display.heading("retro.factors", lang)
     display.paragraph(factors_finding(r, lang))
     display.table(factors_table(r, lang))
-    display.heading("retro.factors.table", lang, level=3)
     lessons.show_notes(r.notes, lang)
 
 

@@ -56,9 +56,9 @@ i18n.register({
     "rr.revision": {"zh": "{date} 调整为 {target}（{reason}，批准：{by}）",
                     "en": "{date}: to {target} ({reason}; approved by {by})"},
     "rr.none": {"zh": "无", "en": "none"},
-    "rr.finding": {"zh": "本季度{n}个目标中{k}个达成{names}；年度目标的本季度部分{m}项中{j}项达成。",
+    "rr.finding": {"zh": "本季度{n}个目标中{k}个达成{names}；年度目标的本季度部分{m}项中{j}项达成{names_s}。",
                    "en": "{k} of {n} goals of the quarter achieved{names}; {j} of {m} quarterly parts of the annual "
-                         "goals achieved."},
+                         "goals achieved{names_s}."},
     "rr.finding.missed": {"zh": "（未达成：{items}）", "en": " (missed: {items})"},
     "rr.partial": {"zh": "本季度尚未结束：数字截至 {as_of}。", "en": "The quarter is not over: figures to {as_of}."},
     "rr.no_quarter_goals": {"zh": "本季度没有专门设定的目标。", "en": "No goal was set for this quarter alone."},
@@ -215,13 +215,15 @@ def _pct(v) -> str:
     return i18n.MISSING if v is None or v != v else i18n.fmt_pct(v, decimals=0)
 
 
+def _missed(frame: pd.DataFrame, lang: str) -> str:
+    names = [f"{row.goal_id} {getattr(row, 'name_' + lang)}" for row in frame.itertuples() if row.result == "missed"]
+    return i18n.t("rr.finding.missed", lang, items=i18n.join_list(names, lang)) if names else ""
+
+
 def finding(r: Results, lang: str) -> str:
     q, s = r.quarter_goals, r.slices
-    missed = [f"{row.goal_id} {getattr(row, 'name_' + lang)}" for row in q.itertuples() if row.result == "missed"]
-    missed += [f"{row.goal_id} {getattr(row, 'name_' + lang)}" for row in s.itertuples() if row.result == "missed"]
-    names = i18n.t("rr.finding.missed", lang, items=i18n.join_list(missed, lang)) if missed else ""
-    return i18n.t("rr.finding", lang, n=len(q), k=int((q["result"] == "achieved").sum()), names=names,
-                  m=len(s), j=int((s["result"] == "achieved").sum()))
+    return i18n.t("rr.finding", lang, n=len(q), k=int((q["result"] == "achieved").sum()), names=_missed(q, lang),
+                  m=len(s), j=int((s["result"] == "achieved").sum()), names_s=_missed(s, lang))
 
 
 def _result_cell(result: str, lang: str) -> str:
