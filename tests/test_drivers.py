@@ -333,3 +333,11 @@ def test_mix_clause_needs_a_material_difference(within_conv, fires):
                     channel_totals=pd.Series({"uv": 101.0 - within_conv, "conversion_rate": within_conv,
                                               "aov": -1.0}))
     assert (drv._mix_clause(d, "en") != "") is fires
+
+
+def test_waterfall_axis_starts_at_zero_unless_the_effects_would_be_slivers():
+    from attain.drivers import _axis_floor
+    # levels 100 -> 105 -> 103: the spread 5 is under a quarter of 105, so start at 100 − 1.5 × 5 = 92.5
+    assert _axis_floor(100.0, 103.0, [5.0, -2.0]) == 92.5
+    # 10 -> 20: the change is half the level, a zero-based axis shows it well
+    assert _axis_floor(10.0, 20.0, [10.0]) == 0.0

@@ -50,6 +50,7 @@ UP, DOWN = style.STATUS_COLORS["achieved"], style.STATUS_COLORS["off_track"]
 
 i18n.register({
     "drv.section": {"zh": "驱动因素分析", "en": "What drove the result"},
+    "drv.chart.cut": {"zh": "；纵轴不从0开始", "en": "; the value axis does not start at zero"},
     "drv.f.uv": {"zh": "流量", "en": "traffic"}, "drv.f.orders": {"zh": "订单数", "en": "orders"},
     "drv.f.conversion_rate": {"zh": "转化率", "en": "conversion"}, "drv.f.aov": {"zh": "平均订单金额", "en": "AOV"},
     "drv.f.new": {"zh": "新增渠道", "en": "new channels"}, "drv.f.lost": {"zh": "流失渠道", "en": "lost channels"},
@@ -403,14 +404,26 @@ def waterfall(d: Drivers, lang: str, level: str = "total") -> Figure | None:
         ax.annotate(i18n.fmt_money(v, lang), (x, v), xytext=(0, 3), textcoords="offset points", ha="center",
                     va="bottom", fontsize=9, fontweight="bold")
     ax.set_xticks(range(n + 1), labels)
-    ax.set_ylim(0, top * 1.1)
+    bottom = _axis_floor(g["base"], g["current"], parts)
+    ax.set_ylim(bottom, top + 0.1 * (top - bottom))
     ax.set_ylabel(i18n.t("drv.chart.gmv", lang))
     viz.money_axis(ax, lang)
     ax.grid(axis="x", visible=False)
     key = "drv.chart.waterfall" if level == "total" else "drv.chart.waterfall_ch"
     ax.set_title(i18n.t(key, lang, period=labels[-1], base=labels[0]))
-    viz.add_source(fig, list(d.tables), d.as_of, lang, i18n.t("drv.chart.lmdi", lang))
+    note = i18n.t("drv.chart.lmdi", lang) + (i18n.t("drv.chart.cut", lang) if bottom > 0 else "")
+    viz.add_source(fig, list(d.tables), d.as_of, lang, note)
     return fig
+
+
+def _axis_floor(base: float, current: float, parts) -> float:
+    """Where the waterfall's value axis starts: 0, unless the effects would be slivers on two tall bars; then
+    just below the lowest running level, so each effect can be read (the chart says the axis is cut)."""
+    levels = np.cumsum([base, *list(parts)])
+    low, high = float(min(levels.min(), current)), float(max(levels.max(), current))
+    if high - low >= 0.25 * high:
+        return 0.0
+    return max(0.0, low - 1.5 * (high - low))
 
 
 def _bars(frames: dict[str, pd.DataFrame], title: str, axis: str, label, note: str, tables, d: Drivers,
