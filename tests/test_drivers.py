@@ -28,7 +28,7 @@ from unittest import mock
 import pandas as pd
 import pytest
 
-from attain import display, drivers as drv, style
+from attain import display, drivers as drv, drivers_view as dv, style
 from attain.data import load_dataset
 from attain.errors import ParameterError
 from attain.lmdi import LOST, NEW
@@ -134,9 +134,9 @@ def test_contributions_by_segment(d):
 
 def test_finding_zh_and_en(d):
     # effects 653.008 -> ¥653, 112.880 -> ¥113, −165.888 -> −¥166; 直播 alone brings 117 % (≥ 60 %)
-    assert drv.finding(d, "zh") == ("2026年第2季度 GMV ¥3,400，较2025年第2季度+21.4%（+¥600）："
+    assert dv.finding(d, "zh") == ("2026年第2季度 GMV ¥3,400，较2025年第2季度+21.4%（+¥600）："
                                     "流量+¥653、转化率+¥113、平均订单金额-¥166；直播贡献了增长的117%。")
-    assert drv.finding(d, "en") == ("Q2 2026 GMV ¥3.40K, +21.4% (+¥600) vs Q2 2025: traffic +¥653, "
+    assert dv.finding(d, "en") == ("Q2 2026 GMV ¥3.40K, +21.4% (+¥600) vs Q2 2025: traffic +¥653, "
                                     "conversion +¥113, AOV -¥166; 直播 brought 117% of the growth.")
 
 
@@ -150,13 +150,13 @@ def test_finding_names_the_channel_mix(tmp_path):
     d = drv.drivers(write(tmp_path / "mix", rows), "2026-Q2")
     assert d.effects.set_index("component")["effect"]["aov"] == pytest.approx(-541.836, abs=1e-3)
     assert d.channel_totals["aov"] == pytest.approx(118.361, abs=1e-3)
-    assert "；各渠道内平均订单金额的影响合计+¥118，整体为-¥542是渠道结构变化所致；" in drv.finding(d, "zh")
+    assert "；各渠道内平均订单金额的影响合计+¥118，整体为-¥542是渠道结构变化所致；" in dv.finding(d, "zh")
     assert "; within channels the AOV effects sum to +¥118: the total -¥542 reflects the channel mix;" in \
-        drv.finding(d, "en")
+        dv.finding(d, "en")
 
 
 def test_no_mix_clause_when_signs_agree(d):
-    assert "渠道结构" not in drv.finding(d, "zh") and "mix" not in drv.finding(d, "en")
+    assert "渠道结构" not in dv.finding(d, "zh") and "mix" not in dv.finding(d, "en")
 
 
 def test_decline_is_worded_as_a_decline(tmp_path):
@@ -166,8 +166,8 @@ def test_decline_is_worded_as_a_decline(tmp_path):
     d = drv.drivers(write(tmp_path / "down", swapped), "2026-Q2")
     assert math.fsum(d.channel_totals) == pytest.approx(-600, abs=1e-9)
     assert d.channel_totals[NEW] == 300 and d.channel_totals[LOST] == -300   # KOL comes back, 短视频 goes
-    assert "-17.6%（-¥600）" in drv.finding(d, "zh") and "直播占降幅的117%" in drv.finding(d, "zh")
-    assert "直播 accounted for 117% of the decline" in drv.finding(d, "en")
+    assert "-17.6%（-¥600）" in dv.finding(d, "zh") and "直播占降幅的117%" in dv.finding(d, "zh")
+    assert "直播 accounted for 117% of the decline" in dv.finding(d, "en")
 
 
 # --- fallbacks and missing data ----------------------------------------------------------------
@@ -181,8 +181,8 @@ def test_without_traffic_splits_orders_times_aov(tmp_path):
     assert e["orders"] == pytest.approx(765.888, abs=1e-3) and e["aov"] == pytest.approx(-165.888, abs=1e-3)
     assert d.channel_totals["orders"] == pytest.approx(945.756 - 100, abs=1e-3)
     assert math.fsum(d.channel_totals) == pytest.approx(600, abs=1e-9)
-    assert "（无流量数据，按订单数×平均订单金额分解）" in drv.finding(d, "zh")
-    assert "orders +¥766, AOV -¥166 (no traffic data: split as orders × AOV)" in drv.finding(d, "en")
+    assert "（无流量数据，按订单数×平均订单金额分解）" in dv.finding(d, "zh")
+    assert "orders +¥766, AOV -¥166 (no traffic data: split as orders × AOV)" in dv.finding(d, "en")
 
 
 def test_channel_with_orders_but_no_traffic(tmp_path):
@@ -199,8 +199,8 @@ def test_no_base_year(ds):
     # 2025-Q1 (only the 10 on 2025-01-15): the data start in 2025, so there is no 2024-Q1 to compare with
     d = drv.drivers(ds, "2025-Q1")
     assert d.reason == "no_base" and d.effects is None and d.segments == {}
-    assert drv.finding(d, "zh") == "2025年第1季度 GMV ¥10.00；数据未覆盖2024年第1季度，无法分解同比变化。"
-    assert drv.waterfall(d, "zh") is None and drv.effects_table(d, "zh") is None
+    assert dv.finding(d, "zh") == "2025年第1季度 GMV ¥10.00；数据未覆盖2024年第1季度，无法分解同比变化。"
+    assert dv.waterfall(d, "zh") is None and dv.effects_table(d, "zh") is None
 
 
 def test_as_of_cuts_the_period(ds):
@@ -208,8 +208,8 @@ def test_as_of_cuts_the_period(ds):
     assert d.span[1].isoformat() == "2026-05-31" and d.base_span[1].isoformat() == "2025-05-31"
     assert d.totals.set_index("metric").loc["gmv", "current"] == 3400          # all orders are on 05-10
     assert d.gap_reason == "period_incomplete" and d.gap_total is None
-    assert drv.finding(d, "zh").startswith("2026年第2季度（截至2026年5月31日） GMV ¥3,400，")
-    assert drv.finding(d, "en").startswith("Q2 2026 (to 31 May 2026) GMV ¥3.40K, ")
+    assert dv.finding(d, "zh").startswith("2026年第2季度（截至2026年5月31日） GMV ¥3,400，")
+    assert dv.finding(d, "en").startswith("Q2 2026 (to 31 May 2026) GMV ¥3.40K, ")
     assert not drv.drivers(ds, "2026-Q2").partial
 
 
@@ -232,9 +232,9 @@ def test_gap_by_channel_and_category(ds):
     assert math.isnan(g.loc["短视频", "rate"])
     assert d.gap["category"].set_index("segment")["change"].to_dict() == {"服饰": 100, "美妆": -540}
     # shortfalls −740: 直播 40.5 %, then KOL (73.0 % ≥ 60 %); surplus: 短视频 alone
-    assert drv.finding(d, "zh").endswith("；对比目标¥3,840达成88.5%（-¥440），低于目标最多的是直播（-¥300）、KOL（-¥240），"
+    assert dv.finding(d, "zh").endswith("；对比目标¥3,840达成88.5%（-¥440），低于目标最多的是直播（-¥300）、KOL（-¥240），"
                                          "高于目标最多的是短视频（+¥300）。")
-    assert drv.finding(d, "en").endswith("; against the ¥3.84K target 88.5% achieved (-¥440); furthest below "
+    assert dv.finding(d, "en").endswith("; against the ¥3.84K target 88.5% achieved (-¥440); furthest below "
                                          "target: 直播 (-¥300), KOL (-¥240); furthest above: 短视频 (+¥300).")
 
 
@@ -245,7 +245,7 @@ def test_gap_with_scope_and_other_metrics(ds):
     d = drv.drivers(ds, "2026-Q2", pd.concat([rows, other]))
     assert d.gap_total == pytest.approx({"target": 3000, "actual": 2700, "gap": -300, "rate": 0.9})
     assert d.gap == {}
-    assert drv.finding(d, "zh").endswith("；对比目标¥3,000达成90.0%（-¥300）。")
+    assert dv.finding(d, "zh").endswith("；对比目标¥3,000达成90.0%（-¥300）。")
 
 
 @pytest.mark.parametrize("plan, reason, detail", [
@@ -256,7 +256,7 @@ def test_gap_with_scope_and_other_metrics(ds):
 def test_gap_reasons(ds, plan, reason, detail):
     d = drv.drivers(ds, "2026-Q2", plan)
     assert (d.gap_reason, d.gap_detail, d.gap_total) == (reason, detail, None)
-    assert "目标" not in drv.finding(d, "zh")
+    assert "目标" not in dv.finding(d, "zh")
 
 
 def test_mixed_scopes_are_refused(ds):
@@ -269,20 +269,20 @@ def test_mixed_scopes_are_refused(ds):
 
 def test_gap_table(ds):
     # 直播 3000 -> 2700 (90 %), ..., 短视频 no target; total 3840 -> 3400: 88.5 %, −440, 100 %
-    g = drv.segment_table(drv.drivers(ds, "2026-Q2", PLAN).gap["channel"], "channel", "en", gap=True)
+    g = dv.segment_table(drv.drivers(ds, "2026-Q2", PLAN).gap["channel"], "channel", "en", gap=True)
     assert list(g.columns) == ["Channel", "Target", "Actual", "Achieved", "Gap (actual − target)", "Share of gap"]
     assert g.iloc[-1].tolist() == ["Total", "¥3.84K", "¥3.40K", "88.5%", "-¥440", "100.0%"]
     assert g.set_index("Channel").loc["短视频", "Achieved"] == "—"
 
 
 def test_tables(d):
-    t = drv.effects_table(d, "en")
+    t = dv.effects_table(d, "en")
     assert t.iloc[:, 0].tolist() == ["Unique visitors", "Conversion rate", "Average order value", "GMV"]
     assert t["Effect on GMV"].tolist() == ["+¥653", "+¥113", "-¥166", "+¥600"]
-    c = drv.channel_table(d, "zh")
+    c = dv.channel_table(d, "zh")
     assert list(c.columns) == ["渠道", "去年同期", "本期", "GMV变化", "流量", "转化率", "平均订单金额", "新增渠道", "流失渠道"]
     assert c.iloc[-1].tolist() == ["合计", "¥2,800", "¥3,400", "+¥600", "+¥425", "+¥420", "-¥246", "+¥300", "-¥300"]
-    s = drv.segment_table(d.segments["channel"], "channel", "zh")
+    s = dv.segment_table(d.segments["channel"], "channel", "zh")
     assert s["同比"].tolist() == ["+35.0%", "新增", "-20.0%", "流失", "+21.4%"]
     assert s["增长贡献"].tolist() == ["116.7%", "50.0%", "-16.7%", "-50.0%", "100.0%"]
     assert s.iloc[-1, :2].tolist() == ["合计", "¥2,800"]
@@ -292,24 +292,24 @@ def test_tables(d):
 def test_charts_render(ds, lang):
     style.apply(lang)
     d = drv.drivers(ds, "2026-Q2", PLAN)
-    wf = drv.waterfall(d, lang)
+    wf = dv.waterfall(d, lang)
     wf.canvas.draw()
     assert len(wf.axes[0].patches) == 5                     # last year, UV, conversion, AOV, this year
     assert "+¥653" in [t.get_text() for t in wf.axes[0].texts]          # annotations are texts
-    ch = drv.waterfall(d, lang, level="channel")
+    ch = dv.waterfall(d, lang, level="channel")
     ch.canvas.draw()
     assert len(ch.axes[0].patches) == 7                     # + new and lost channels (no_traffic is 0: left out)
-    for fig in (drv.segment_chart(d, lang), drv.gap_chart(d, lang)):
+    for fig in (dv.segment_chart(d, lang), dv.gap_chart(d, lang)):
         fig.canvas.draw()
         assert fig.axes[0].get_title(loc="left")          # the theme puts titles on the left
-    assert len(drv.segment_chart(d, lang).axes) == 3 and len(drv.gap_chart(d, lang).axes) == 2
+    assert len(dv.segment_chart(d, lang).axes) == 3 and len(dv.gap_chart(d, lang).axes) == 2
 
 
 def render_show(d, lang):
     style.apply(lang)
     captured = []
     with mock.patch.object(display, "_display", captured.append):
-        drv.show(d, lang)
+        dv.show(d, lang)
     return "\n".join(str(getattr(o, "data", o)) for o in captured)
 
 
@@ -332,11 +332,11 @@ def test_mix_clause_needs_a_material_difference(within_conv, fires):
                     effects=pd.DataFrame({"component": list(drv.FACTORS), "effect": [100.0, 1.0, -1.0]}),
                     channel_totals=pd.Series({"uv": 101.0 - within_conv, "conversion_rate": within_conv,
                                               "aov": -1.0}))
-    assert (drv._mix_clause(d, "en") != "") is fires
+    assert (dv._mix_clause(d, "en") != "") is fires
 
 
 def test_waterfall_axis_starts_at_zero_unless_the_effects_would_be_slivers():
-    from attain.drivers import _axis_floor
+    from attain.drivers_view import _axis_floor
     # levels 100 -> 105 -> 103: the spread 5 is under a quarter of 105, so start at 100 − 1.5 × 5 = 92.5
     assert _axis_floor(100.0, 103.0, [5.0, -2.0]) == 92.5
     # 10 -> 20: the change is half the level, a zero-based axis shows it well

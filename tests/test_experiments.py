@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from attain import display, style
 from attain import experiments as ex
+from attain import experiments_view as exv
 from attain.errors import AttainError
 
 # --- textbook values ---------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def test_control_without_successes_is_said_in_points(tmp_path):
                    .replace("exposures: 100, conversions: 30", "exposures: 200, conversions: 6"))
     row = ex.treatments(ex.analyse(ex.load_experiments(folder))).iloc[0]
     assert math.isnan(row["uplift"]) and row["diff"] == pytest.approx(0.03)
-    assert ex.sentence(row, "zh").startswith("新版转化率比旧版高3.00个百分点（95%置信区间 +")
+    assert exv.sentence(row, "zh").startswith("新版转化率比旧版高3.00个百分点（95%置信区间 +")
 
 
 # --- experiments from a file ---------------------------------------------------------------------
@@ -130,12 +131,12 @@ def test_analyse_two_arms_inconclusive_with_words(tmp_path):
     t = res.iloc[1]
     assert t["z"] == pytest.approx(1.63299, abs=1e-5) and not t["significant"]
     assert t["p_adjusted"] == t["p_value"]                           # one treatment: nothing to adjust
-    assert ex.sentence(t, "zh") == "新版转化率比旧版高50.0%（95%置信区间 -8.4%~+145.6%，p=0.10）：差异不显著，暂无胜者"
-    assert ex.sentence(t, "en") == ("New: conversion rate 50.0% above Old (95% CI -8.4% to +145.6%, p=0.10): "
+    assert exv.sentence(t, "zh") == "新版转化率比旧版高50.0%（95%置信区间 -8.4%~+145.6%，p=0.10）：差异不显著，暂无胜者"
+    assert exv.sentence(t, "en") == ("New: conversion rate 50.0% above Old (95% CI -8.4% to +145.6%, p=0.10): "
                                     "no significant difference (inconclusive)")
-    assert ex.finding(res, "zh") == ("2026年第2季度共1项A/B测试、1个实验组：0个胜出，0个落败，1个差异不显著。"
+    assert exv.finding(res, "zh") == ("2026年第2季度共1项A/B测试、1个实验组：0个胜出，0个落败，1个差异不显著。"
                                      "没有实验组显著优于对照组。")
-    assert ex.finding(res, "en") == ("Q2 2026: 1 A/B test with 1 treatment: 0 won, 0 lost, 1 inconclusive. "
+    assert exv.finding(res, "en") == ("Q2 2026: 1 A/B test with 1 treatment: 0 won, 0 lost, 1 inconclusive. "
                                      "No treatment beat its control.")
 
 
@@ -147,7 +148,7 @@ def test_holm_adjustment_turns_two_marginal_winners_inconclusive(tmp_path):
     assert list(t["verdict"]) == ["inconclusive", "inconclusive"] and list(t["comparisons"]) == [2, 2]
     # unadjusted each would have won
     assert all(p < 0.05 for p in t["p_value"])
-    assert "Holm校正后p=0.062" in ex.sentence(t.iloc[0], "zh")
+    assert "Holm校正后p=0.062" in exv.sentence(t.iloc[0], "zh")
 
 
 def test_winner_and_loser(tmp_path):
@@ -184,8 +185,8 @@ def test_period_selection(tmp_path):
 def test_missing_file_means_no_experiments(tmp_path):
     assert ex.load_experiments(tmp_path) == []
     res = ex.analyse([], "2026-Q2")
-    assert res.empty and ex.finding(res, "zh") == "2026年第2季度没有记录A/B测试。"
-    out = render(ex.show, res, "en")
+    assert res.empty and exv.finding(res, "zh") == "2026年第2季度没有记录A/B测试。"
+    out = render(exv.show, res, "en")
     assert "No A/B tests are recorded for Q2 2026." in out and "experiments.yaml" in out
 
 
@@ -231,7 +232,7 @@ def render(fn, *args, **kw) -> str:
 def test_table_and_show(tmp_path, lang):
     style.apply(lang)
     res = ex.analyse(ex.load_experiments(write(tmp_path, THREE_ARMS)))
-    table = ex.experiment_table(res, "T2", lang)
+    table = exv.experiment_table(res, "T2", lang)
     assert table.iloc[:, 0].tolist() == (["无券（对照）", "A券", "B券"] if lang == "zh"
                                          else ["无券 (control)", "A券", "B券"])
     assert table.iloc[1, 1:4].tolist() == ["1,000", "240", "24.00%"]
@@ -239,7 +240,7 @@ def test_table_and_show(tmp_path, lang):
     assert table.iloc[1, 4] == ("+20.0%（+1.7%~+41.7%）" if lang == "zh" else "+20.0% (+1.7% to +41.7%)")
     assert table.iloc[1, 5].startswith("+4.00个百分点" if lang == "zh" else "+4.00 pp")
     assert table.iloc[1, 7] == ("差异不显著" if lang == "zh" else "Inconclusive")
-    out = render(ex.show, res, lang, as_of="2026-08-15")
+    out = render(exv.show, res, lang, as_of="2026-08-15")
     assert "<img" in out and ("Holm" in out)
 
 
@@ -247,7 +248,7 @@ def test_plan_texts_are_escaped(tmp_path):
     style.apply("zh")
     body = TWO_ARMS.replace("{zh: 海报测试, en: Poster test}", "'<b>海报</b>'").replace("{zh: 新版, en: New}",
                                                                                       "'<i>x</i>'")
-    out = render(ex.show, ex.analyse(ex.load_experiments(write(tmp_path, body))), "zh")
+    out = render(exv.show, ex.analyse(ex.load_experiments(write(tmp_path, body))), "zh")
     assert "<b>海报" not in out and "&lt;b&gt;海报" in out and "<i>x" not in out and "&lt;i&gt;x" in out
 
 
@@ -255,14 +256,14 @@ def test_plan_texts_are_escaped(tmp_path):
 def test_chart_renders_without_missing_glyphs(tmp_path, lang):
     style.apply(lang)
     res = ex.analyse(ex.load_experiments(write(tmp_path, TWO_ARMS + THREE_ARMS)))
-    fig = ex.uplift_chart(res, lang, as_of="2026-08-15")
+    fig = exv.uplift_chart(res, lang, as_of="2026-08-15")
     fig.canvas.draw()                              # "Glyph ... missing" warnings are errors (pyproject)
     ax = fig.axes[0]
     assert (ax.get_title(loc="left") or ax.get_title()) == ("A/B测试：各实验组相对对照组的提升（95%置信区间）" if lang == "zh"
                               else "A/B tests: uplift of each treatment over its control (95% CI)")
     assert len(ax.get_yticklabels()) == 3           # three treatments
     assert any("experiments.yaml" in t.get_text() for t in fig.texts)   # the source line
-    assert ex.uplift_chart(ex.analyse([]), lang) is None
+    assert exv.uplift_chart(ex.analyse([]), lang) is None
 
 
 # --- the sample ----------------------------------------------------------------------------------
@@ -276,4 +277,4 @@ def test_sample_file():
     assert poster["verdict"] == "winner" and poster["uplift"] == pytest.approx(0.2518, abs=5e-4)
     checkout = res[(res["experiment"] == "E2026-02") & ~res["is_control"]].iloc[0]
     assert checkout["verdict"] == "inconclusive"
-    assert ex.finding(res, "zh").startswith("2026年第2季度共3项A/B测试、4个实验组：2个胜出，0个落败，2个差异不显著。")
+    assert exv.finding(res, "zh").startswith("2026年第2季度共3项A/B测试、4个实验组：2个胜出，0个落败，2个差异不显著。")

@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from attain import display, paths
 from attain import lessons as L
+from attain import lessons_view as LV
 from attain.errors import AttainError
 
 NOTES = """\
@@ -49,9 +50,9 @@ def plan_dir(tmp_path, notes: str = NOTES, period: str = "2026-Q2", lessons: str
 def test_missing_notes_file(tmp_path):
     notes = L.load_retro(tmp_path, "2026-Q2")
     assert notes.missing and notes.notes == []
-    assert L.finding_notes(notes, "zh") == "团队尚未填写2026年第2季度的复盘记录（retro/2026-Q2.yaml）。"
-    assert L.finding_notes(notes, "en") == "The team has not written its notes for Q2 2026 yet (retro/2026-Q2.yaml)."
-    out = render(L.show_notes, notes, "en")
+    assert LV.finding_notes(notes, "zh") == "团队尚未填写2026年第2季度的复盘记录（retro/2026-Q2.yaml）。"
+    assert LV.finding_notes(notes, "en") == "The team has not written its notes for Q2 2026 yet (retro/2026-Q2.yaml)."
+    out = render(LV.show_notes, notes, "en")
     assert "has not written its notes" in out and "lessons.yaml" in out and "<table" not in out
 
 
@@ -60,12 +61,12 @@ def test_notes_and_finding(tmp_path):
     assert [n.kind for n in notes.notes] == ["success", "shortfall", "shortfall"]
     assert notes.notes[2].tags == ["直播"] and notes.notes[1].measure.en == "设出价上限"   # one text serves both
     # 3 notes: 1 success, 2 shortfalls (execution 1, environment 1); the platform note has no measure
-    assert L.finding_notes(notes, "zh") == ("团队为2026年第2季度记录了3条复盘：1项成功因素、2项不足（不足的原因：执行1、外部环境1）。"
+    assert LV.finding_notes(notes, "zh") == ("团队为2026年第2季度记录了3条复盘：1项成功因素、2项不足（不足的原因：执行1、外部环境1）。"
                                             "1项不足尚无下季度措施：平台规则调整。")
-    assert L.finding_notes(notes, "en") == ("The team wrote 3 notes for Q2 2026: 1 success factor and 2 shortfalls "
+    assert LV.finding_notes(notes, "en") == ("The team wrote 3 notes for Q2 2026: 1 success factor and 2 shortfalls "
                                             "(causes of the shortfalls: execution 1, environment 1). 1 shortfall(s) "
                                             "have no measure for next quarter yet: Platform rule change.")
-    table = L.notes_table(notes, "zh")
+    table = LV.notes_table(notes, "zh")
     assert table["类型"].tolist() == ["成功", "不足", "不足"] and table["下季度措施"].tolist()[2] == "—"
     assert table["标签"].tolist()[1] == "付费搜索、cac"
 
@@ -153,7 +154,7 @@ def test_conflict_keeps_the_lesson_on_disk(tmp_path):
     assert path.read_text(encoding="utf-8") == edited          # nothing overwritten, nothing removed
     review = L.review_lessons(folder, "2026-Q2", L.load_retro(folder, "2026-Q2"))
     assert review.status == {"2026-Q2-01": "conflict", "2026-Q2-02": "already"}
-    out = render(L.show_lessons, review, "en")
+    out = render(LV.show_lessons, review, "en")
     assert "Id conflicts: 2026-Q2-01 (Edited by hand)" in out
 
 
@@ -217,14 +218,14 @@ def test_review_without_write_changes_nothing(tmp_path):
     assert review.status == {"2026-Q2-01": "pending", "2026-Q2-02": "pending"} and not review.written
     # notes' tags 大促, 618, 付费搜索, cac, 直播: 2026-Q1-01 (付费搜索, CAC) and 2025-Q4-01 (大促), newest first
     assert review.relevant["id"].tolist() == ["2026-Q1-01", "2025-Q4-01"]
-    assert L.finding_lessons(review, "zh") == ("本季度总结出2条经验：2条待写入知识库，0条已在库中；知识库中有2条往期经验与本季度的标签相关，"
+    assert LV.finding_lessons(review, "zh") == ("本季度总结出2条经验：2条待写入知识库，0条已在库中；知识库中有2条往期经验与本季度的标签相关，"
                                                "最近一条（2026年第1季度）：大促期间付费搜索设出价上限。")
-    assert L.finding_lessons(review, "en") == ("2 lessons this quarter: 2 to be added to the knowledge base, 0 already "
+    assert LV.finding_lessons(review, "en") == ("2 lessons this quarter: 2 to be added to the knowledge base, 0 already "
                                                "there; 2 earlier lessons share a tag with this quarter's notes; the "
                                                "latest (Q1 2026): Cap search-ads bids in festivals.")
     written = L.review_lessons(folder, "2026-Q2", L.load_retro(folder, "2026-Q2"), write=True)
     assert written.status == {"2026-Q2-01": "added", "2026-Q2-02": "added"}
-    assert L.finding_lessons(written, "zh").startswith("本季度总结出2条经验：2条新写入知识库，0条已在库中；")
+    assert LV.finding_lessons(written, "zh").startswith("本季度总结出2条经验：2条新写入知识库，0条已在库中；")
 
 
 # --- display -----------------------------------------------------------------------------------------
@@ -241,10 +242,10 @@ def test_show_sections(tmp_path, lang):
     folder = plan_dir(tmp_path, NOTES.replace("618预售提前", "<b>618</b>预售").replace("Early 618", "<b>618</b>"),
                       lessons=KB)
     notes = L.load_retro(folder, "2026-Q2")
-    out = render(L.show_notes, notes, lang)
+    out = render(LV.show_notes, notes, lang)
     assert "&lt;b&gt;618" in out and "<b>618" not in out
     assert ("成功因素与不足" in out) if lang == "zh" else ("Success factors and shortfalls" in out)
-    out = render(L.show_lessons, L.review_lessons(folder, "2026-Q2", notes), lang)
+    out = render(LV.show_lessons, L.review_lessons(folder, "2026-Q2", notes), lang)
     assert ("相关的往期经验" in out and "待写入" in out) if lang == "zh" else \
         ("Relevant earlier lessons" in out and "To be added" in out)
     assert "2026-Q1-01" in out

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from attain import (budget, channel_return, channel_return_view, display, drivers, experiments, i18n, lessons,
-                    next_quarter, next_quarter_view, pacing, retro_results)
+from attain import (budget, channel_return, channel_return_view, display, drivers, drivers_view, experiments,
+                    experiments_view, i18n, lessons, lessons_view, next_quarter, next_quarter_view, pacing,
+                    retro_results)
 from attain.errors import AttainError
 from attain.goals import Goal, Plan, load_goals, load_plan
 from attain.params import check_period
@@ -100,8 +101,8 @@ def analyse(ds, period: str, as_of, plan_dir, *, write_lessons: bool = True) -> 
 # --- the answer first --------------------------------------------------------------------------
 
 def summary(r: RetroReport, lang: str) -> list[str]:
-    lines = [retro_results.finding(r.results, lang), drivers.finding(r.drivers, lang),
-             channel_return_view.finding(r.channels, lang), experiments.finding(r.experiments, lang),
+    lines = [retro_results.finding(r.results, lang), drivers_view.finding(r.drivers, lang),
+             channel_return_view.finding(r.channels, lang), experiments_view.finding(r.experiments, lang),
              next_quarter_view.finding(r.proposal, lang)]
     return [ln for ln in lines if ln]
 
@@ -173,11 +174,11 @@ def show_factors(r: RetroReport, lang: str) -> None:
     display.heading("retro.factors", lang)
     display.paragraph(factors_finding(r, lang))
     display.table(factors_table(r, lang))
-    lessons.show_notes(r.notes, lang)
+    lessons_view.show_notes(r.notes, lang)
 
 
 def show_lessons(r: RetroReport, lang: str) -> None:
-    lessons.show_lessons(r.lessons, lang)
+    lessons_view.show_lessons(r.lessons, lang)
 
 
 __all__ = ["RetroReport", "analyse", "below_target", "contributors", "factors_finding", "gmv_plan", "show_factors", "show_lessons",
