@@ -47,7 +47,8 @@ def test_run_all_publishes_every_report(published):
         assert f"{name}.html" in index
 
 
-@pytest.mark.parametrize("lang_dir, name", [("2026-08", NOTEBOOKS[0]), ("2026-Q3", NOTEBOOKS[2])])
+@pytest.mark.parametrize("lang_dir, name", [("2026-08", NOTEBOOKS[0]), ("2026-Q3", NOTEBOOKS[2]),
+                                            ("2026-Q2", NOTEBOOKS[3])])
 def test_html_is_for_readers(published, lang_dir, name):
     out, _ = published
     html = (out / lang_dir / f"{name}.html").read_text(encoding="utf-8")
@@ -59,6 +60,7 @@ def test_html_is_for_readers(published, lang_dir, name):
                     assert line.strip() not in html, f"code shown in the report: {line!r}"
     assert external_refs(html) == []
     assert 'lang="zh"' in html
+    assert not re.search(r"\bC\d{8}\b", html)          # aggregates only: no customer id of the sample
 
 
 def test_situation_report_opens_with_the_answer(published):
@@ -124,7 +126,8 @@ OFFLINE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networkin
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("rel", ["2026-08/01_situation_analysis.html", "2026-Q3/03_tracking.html", "index.html"])
+@pytest.mark.parametrize("rel", ["2026-08/01_situation_analysis.html", "2026-Q3/03_tracking.html",
+                                 "2026-Q2/04_quarterly_retrospective.html", "index.html"])
 def test_reports_open_offline_in_chromium(published, rel, tmp_path):
     from playwright.sync_api import sync_playwright
     out, _ = published
@@ -148,6 +151,8 @@ def test_reports_open_offline_in_chromium(published, rel, tmp_path):
         assert "GMV" in text and "同比" in text and "直播" in text
     if rel.startswith("2026-Q3"):
         assert len(images) >= 2 and "目标记分牌" in text and "跟踪表" in text
+    if rel.startswith("2026-Q2"):
+        assert len(images) >= 4 and "驱动因素分析" in text and "下季度目标建议" in text
 
 
 def test_papermill_run_with_a_bad_parameter_fails_clearly(tmp_path):
