@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import types
-from pathlib import Path
 from unittest import mock
 
 import pandas as pd
@@ -31,6 +30,7 @@ from attain.alert_state import Alert
 from attain.alerts import AlertConfig
 from attain.data import load_dataset
 from attain.errors import AttainError
+from tmpfiles import write
 
 AS_OF = "2026-03-31"
 PERIOD_START = "2026-03-01"
@@ -61,13 +61,6 @@ SPEND = """date,channel,spend,campaign,module,impressions,clicks
 2026-03-31,直播,900,日常,内容营销,1000,10
 2026-03-31,私域,400,日常,用户运营,1000,10
 """
-
-
-def write(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from attain import channels, display, i18n, style, viz_mix
 from attain.data import load_dataset
 from attain.errors import AttainError
+from tmpfiles import write
 
 AS_OF = "2026-03-31"
 
@@ -65,13 +66,6 @@ GROUPS_YAML = """groups:
   social_content: {zh: 社交内容, en: Social & content, channels: [短视频, 直播, KOL, 社交裂变]}
   private: {zh: 私域, en: Private domain, channels: [私域]}
 """
-
-
-def write(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

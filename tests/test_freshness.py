@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from unittest import mock
 
 import pytest
 
 from attain import display, freshness
 from attain.data import load_dataset
+from tmpfiles import write
 
 # 4 order rows on 3 days (Mar 1, 15, 31 of 31 days); one guest row -> customer_id empty 1/4 = 25%;
 # no cost column -> filled with the default (missing).
@@ -40,13 +40,6 @@ MAPPING = """orders:
     gmv: amount
   where: status <> 'cancelled'
 """
-
-
-def write(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

@@ -15,15 +15,9 @@ import pytest
 from attain import channels, display, i18n, mix, style, viz_mix
 from attain.channels import Segment
 from attain.data import load_dataset
+from tmpfiles import write
 
 AS_OF = "2026-03-31"     # window with lookback 3: Jan–Mar 2026; last 12 months: Apr 2025 – Mar 2026
-
-
-def write(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def render_show(result, lang: str) -> str:

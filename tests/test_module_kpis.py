@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -12,6 +11,7 @@ from attain import module_kpis as mk
 from attain import module_view as mv
 from attain.data import load_dataset
 from attain.goals import load_plan
+from tmpfiles import write
 
 D = dt.date
 
@@ -92,13 +92,6 @@ O5,c6,2026-03-10,20,KOL,服饰,一线城市,false,5
 O7,c7,2026-03-05,77,直播,家居,三线城市,false,10
 O6,c8,2026-03-11,500,KOL,美妆,一线城市,false,50
 """
-
-
-def write(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from unittest import mock
 
 import pandas as pd
@@ -12,6 +11,7 @@ from attain import display, module_kpis, owners
 from attain.alert_state import Alert
 from attain.checkins import CheckIn, load_checkins
 from attain.goals import Plan, load_plan
+from tmpfiles import write
 
 D = dt.date
 AS_OF = "2026-03-10"
@@ -52,13 +52,6 @@ CHECKINS = """checkins:
 # - G2 "发券" was due 03-09: 1 day overdue; it is marked done on 03-11, after as_of, which does not count yet.
 # - 38节 is confirmed done (by its English name, in lower case) on 03-09: not overdue.
 # - 信息流曝光 is confirmed done only on 03-12, after as_of: still overdue, 59 days.
-
-
-def write(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from attain.alert_state import Alert
 from attain.alerts import Skipped
 from attain.data import load_dataset
 from attain.errors import AttainError
+from tmpfiles import write
 
 AS_OF = "2026-03-31"
 
@@ -63,13 +64,6 @@ risks:
     likelihood: 1
     impact: 1
 """
-
-
-def write(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
