@@ -109,7 +109,8 @@ def day_share(ds, metric: str, scope: dict, day: dt.date) -> tuple[float, str]:
 
 
 def _covered(ds, metric: str, first: dt.date, last: dt.date) -> bool:
-    for table in decompose._tables([metric]) if metric in decompose.ADDITIVE else _metric_tables(metric):
+    """Every source table of ``metric`` has data from ``first`` to ``last``."""
+    for table in _metric_tables(metric):
         if not ds.has_table(table):
             return False
         lo, hi = ds.date_range(table)
@@ -160,7 +161,8 @@ def expected_from_last_year(ds, metric: str, scope: dict, start: dt.date, end: d
         part = float(compute(ds, [metric], start=ly[0], end=ly[2], where=scope)[metric].iloc[0])
         if whole and whole == whole and part == part:
             return target * part / whole, "last_year"
-    if METRICS[metric].unit in RATIO_UNITS or metric not in decompose.ADDITIVE and metric != "buyers":
+    accumulates = metric in decompose.ADDITIVE or metric == "buyers"   # grows with the days of the period
+    if METRICS[metric].unit in RATIO_UNITS or not accumulates:
         return target, "flat"
     return target * elapsed, "linear"
 
