@@ -154,3 +154,11 @@ def test_sample_budget():
     # the plan puts 信息流 + KOL + 短视频 = 3.8 + 2.4 + 6.2 = 12.4 M = 50.3 % into brand channels (policy 40 %)
     assert codes(plan) == ["brand"]
     assert budget.pool_bounds(plan)["brand"][2] == pytest.approx(0.4 * 24_640_000)
+
+
+def test_a_missing_budget_file_is_none_but_a_broken_one_still_raises(tmp_path):
+    from attain.budget import load_budget_if_present
+    assert load_budget_if_present(tmp_path) is None
+    (tmp_path / "budget.yaml").write_text("total: -5\nreserve_share: 0.12\nchannels: {直播: 1}\n", encoding="utf-8")
+    with pytest.raises(AttainError, match="total"):
+        load_budget_if_present(tmp_path)

@@ -257,6 +257,11 @@ def load_budget(plan_dir: str | Path | None = None) -> BudgetPlan:
                       currency=str(doc.get("currency") or "CNY"), source=path)
 
 
+def load_budget_if_present(plan_dir: str | Path | None = None) -> BudgetPlan | None:
+    """``load_budget``, or None when there is no budget file (a malformed one still raises)."""
+    return load_budget(plan_dir) if _path(plan_dir).is_file() else None
+
+
 def pool_bounds(plan: BudgetPlan) -> dict[str, tuple[float, float, float]]:
     """Per pool: (Σ min, Σ max, amount the pool gets of the allocatable budget)."""
     shares = plan.pool_shares()

@@ -66,7 +66,8 @@ class Pacing:
 
 # --- which goals ---------------------------------------------------------------------------
 
-def _bounds(period: str | None) -> tuple[dt.date, dt.date] | None:
+def bounds(period: str | None) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a goal's period; None when it has no usable period."""
     try:
         return period_bounds(check_period(period)) if period else None
     except (ValueError, AttainError):
@@ -79,7 +80,7 @@ def tracked(goals: list[Goal], period: str) -> list[Goal]:
     lo, hi = period_bounds(check_period(period))
     out = []
     for g in goals:
-        b = _bounds(g.period)
+        b = bounds(g.period)
         if b is None or (b[0] <= hi and b[1] >= lo):
             out.append(g)
     return out
@@ -206,7 +207,7 @@ def goal_plan(ds, goal: Goal, period: str, target: float, as_of: dt.date, plan_d
 
 def _base_row(goal: Goal) -> dict:
     m = METRICS.get(goal.metric) if goal.metric else None
-    b = _bounds(goal.period)
+    b = bounds(goal.period)
     return {"goal_id": goal.id, "name_zh": goal.name.get("zh"), "name_en": goal.name.get("en"),
             "module": goal.module, "owner": goal.owner if isinstance(goal.owner, str) else "/".join(goal.owners),
             "metric": goal.metric if m else None, "scope": dict(goal.scope), "goal_period": goal.period,
@@ -227,7 +228,8 @@ def _unmeasurable_reason(goal: Goal, row: dict, target) -> str | None:
     return None
 
 
-def _actual(ds, metric: str, scope: dict, start: dt.date, end: dt.date) -> float:
+def actual(ds, metric: str, scope: dict, start: dt.date, end: dt.date) -> float:
+    """The metric over [start, end] within ``scope`` (NaN when the data cannot give it)."""
     try:
         return float(compute(ds, [metric], start=start, end=end, where=scope)[metric].iloc[0])
     except AttainError:
@@ -236,7 +238,7 @@ def _actual(ds, metric: str, scope: dict, start: dt.date, end: dt.date) -> float
 
 def _open_goal(ds, goal: Goal, row: dict, day: dt.date, plan_dir, found: Assessment | None, plans: dict) -> None:
     metric, scope, target = row["metric"], row["scope"], row["target"]
-    row["actual"] = found.actual_to_date if found is not None else _actual(ds, metric, scope, row["start"], day)
+    row["actual"] = found.actual_to_date if found is not None else actual(ds, metric, scope, row["start"], day)
     plan = goal_plan(ds, goal, check_period(goal.period), target, day, plan_dir)
     if plan is not None:
         plans[goal.id] = plan
@@ -255,7 +257,7 @@ def _open_goal(ds, goal: Goal, row: dict, day: dt.date, plan_dir, found: Assessm
 
 
 def _closed_goal(ds, row: dict) -> None:
-    row["actual"] = row["forecast"] = _actual(ds, row["metric"], row["scope"], row["start"], row["end"])
+    row["actual"] = row["forecast"] = actual(ds, row["metric"], row["scope"], row["start"], row["end"])
     row["expected"] = row["target"]
     row["achievement"] = tracking_rules.achievement(row["actual"], row["target"], row["direction"])
     row["pace"] = row["achievement"]
@@ -298,5 +300,5 @@ def score(ds, goals: list[Goal], plan: Plan, period: str, as_of, plan_dir=None) 
     return Pacing(period, day, frame, plans, assessments, dims)
 
 
-__all__ = ["COLUMNS", "Pacing", "day_share", "expected_from_last_year", "expected_from_plan", "goal_plan",
+__all__ = ["COLUMNS", "Pacing", "actual", "bounds", "day_share", "expected_from_last_year", "expected_from_plan", "goal_plan",
            "is_additive", "month_plan", "score", "tracked"]

@@ -16,7 +16,6 @@ import pandas as pd
 from attain import (budget, channel_return, channel_return_view, display, drivers, drivers_view, experiments,
                     experiments_view, i18n, lessons, lessons_view, next_quarter, next_quarter_view, pacing,
                     retro_results)
-from attain.errors import AttainError
 from attain.goals import Goal, Plan, load_goals, load_plan
 from attain.params import check_period
 from attain.targets import period_bounds
@@ -59,21 +58,12 @@ class RetroReport:
     proposal: object
 
 
-def _budget_or_none(plan_dir):
-    try:
-        return budget.load_budget(plan_dir)
-    except AttainError as exc:
-        if "does not exist" in exc.message:
-            return None
-        raise
-
-
 def gmv_plan(ds, goals: list[Goal], period: str, day: dt.date, plan_dir) -> pd.DataFrame | None:
     """The month-level plan of the whole-business GMV goal whose period contains the quarter (highest priority
     first), for the gap against target; None when there is none."""
     start, end = period_bounds(period)
     for g in sorted(goals, key=lambda g: g.priority):
-        b = pacing._bounds(g.period)
+        b = pacing.bounds(g.period)
         if g.metric != "gmv" or g.scope or b is None or not (b[0] <= start and end <= b[1]):
             continue
         found = retro_results.resolve_target(ds, g, retro_results.final_target(g, end), day)
@@ -90,7 +80,7 @@ def analyse(ds, period: str, as_of, plan_dir, *, write_lessons: bool = True) -> 
     goals, plan = load_goals(plan_dir), load_plan(plan_dir)
     results = retro_results.analyse(ds, goals, plan, period, as_of, plan_dir)
     driven = drivers.drivers(ds, period, gmv_plan(ds, goals, period, day, plan_dir), as_of=day)
-    channels = channel_return.channel_return(ds, _budget_or_none(plan_dir), period, day, goals=goals)
+    channels = channel_return.channel_return(ds, budget.load_budget_if_present(plan_dir), period, day, goals=goals)
     tests = experiments.analyse(experiments.load_experiments(plan_dir), period)
     notes = lessons.load_retro(plan_dir, period)
     review = lessons.review_lessons(plan_dir, period, notes, write=write_lessons)

@@ -27,9 +27,8 @@ from attain import display, i18n, pacing, style, tracking_rules
 from attain.errors import AttainError
 from attain.goals import Goal, Plan
 from attain.metric_defs import METRICS
-from attain.metrics import compute
 from attain.params import check_period
-from attain.scoreboard_view import scoreboard_html
+from attain.scoreboard_view import fmt_pct, fmt_value, scoreboard_html
 from attain.targets import baselines, parse_target, period_bounds, resolve
 from attain.timegrain import parse_date
 
@@ -111,13 +110,6 @@ def resolve_target(ds, goal: Goal, raw, day: dt.date) -> tuple[float, str] | Non
     return found.value, "higher" if found.comparator == ">=" else "lower"
 
 
-def _actual(ds, metric: str, scope: dict, start: dt.date, end: dt.date) -> float:
-    try:
-        return float(compute(ds, [metric], start=start, end=end, where=scope)[metric].iloc[0])
-    except AttainError:
-        return float("nan")
-
-
 def _met(actual: float, target: float, direction: str) -> bool:
     return actual >= target if direction == "higher" else actual <= target
 
@@ -125,12 +117,12 @@ def _met(actual: float, target: float, direction: str) -> bool:
 # --- the three tables ----------------------------------------------------------------------------
 
 def _inside(goal: Goal, start: dt.date, end: dt.date) -> bool:
-    b = pacing._bounds(goal.period)
+    b = pacing.bounds(goal.period)
     return b is not None and start <= b[0] and b[1] <= end
 
 
 def _contains(goal: Goal, start: dt.date, end: dt.date) -> bool:
-    b = pacing._bounds(goal.period)
+    b = pacing.bounds(goal.period)
     return b is not None and b[0] <= start and end <= b[1] and (b[0], b[1]) != (start, end)
 
 
@@ -147,8 +139,8 @@ def quarter_goals(ds, goals: list[Goal], start: dt.date, end: dt.date, day: dt.d
         first, last = resolve_target(ds, g, g.target, day), resolve_target(ds, g, final_target(g, end), day)
         if last is None:
             continue
-        gs, ge = pacing._bounds(g.period)
-        actual = _actual(ds, g.metric, g.scope, gs, min(ge, day))
+        gs, ge = pacing.bounds(g.period)
+        actual = pacing.actual(ds, g.metric, g.scope, gs, min(ge, day))
         direction = last[1]
         rows.append({"goal_id": g.id, "name_zh": g.name.get("zh"), "name_en": g.name.get("en"),
                      "owner": g.owner if isinstance(g.owner, str) else "/".join(g.owners), "metric": g.metric,
@@ -184,7 +176,7 @@ def slices(ds, goals: list[Goal], period: str, start: dt.date, end: dt.date, day
         target = _quarter_target(plan, period) if plan is not None else float("nan")
         if target != target:
             continue
-        actual = _actual(ds, g.metric, g.scope, start, day)
+        actual = pacing.actual(ds, g.metric, g.scope, start, day)
         rows.append({"goal_id": g.id, "name_zh": g.name.get("zh"), "name_en": g.name.get("en"),
                      "owner": g.owner if isinstance(g.owner, str) else "/".join(g.owners), "metric": g.metric,
                      "unit": METRICS[g.metric].unit, "direction": last[1], "goal_period": g.period,
@@ -204,16 +196,6 @@ def analyse(ds, goals: list[Goal], plan: Plan, period: str, as_of, plan_dir) -> 
 
 
 # --- words and tables ------------------------------------------------------------------------------
-
-def _value(v, unit: str, lang: str) -> str:
-    if v is None or v != v:
-        return i18n.MISSING
-    return i18n.fmt_pct(v) if unit == "ratio" else i18n.fmt_value(v, unit, lang)
-
-
-def _pct(v) -> str:
-    return i18n.MISSING if v is None or v != v else i18n.fmt_pct(v, decimals=0)
-
 
 def _missed(frame: pd.DataFrame, lang: str) -> str:
     names = [f"{row.goal_id} {getattr(row, 'name_' + lang)}" for row in frame.itertuples() if row.result == "missed"]
@@ -236,7 +218,7 @@ def _revision_text(revs: list[dict], unit: str, lang: str) -> str:
     if not revs:
         return i18n.t("rr.none", lang)
     return "；".join(i18n.t("rr.revision", lang, date=r["date"], by=r["by"] or i18n.MISSING,
-                           target=r["target"] if isinstance(r["target"], str) else _value(float(r["target"]), unit, lang),
+                           target=r["target"] if isinstance(r["target"], str) else fmt_value(float(r["target"]), unit, lang),
                            reason=r["reason"] or i18n.MISSING) for r in revs)
 
 
@@ -254,17 +236,17 @@ def _table(frame: pd.DataFrame, cols: list[tuple[str, callable]], lang: str) -> 
 def quarter_html(r: Results, lang: str) -> str:
     return _table(r.quarter_goals, [
         ("goal", lambda x: f"{x.goal_id} {getattr(x, 'name_' + lang)}"),
-        ("original", lambda x: _value(x.original, x.unit, lang)), ("final", lambda x: _value(x.final, x.unit, lang)),
-        ("actual", lambda x: _value(x.actual, x.unit, lang)), ("ach_original", lambda x: _pct(x.ach_original)),
-        ("ach_final", lambda x: _pct(x.ach_final)), ("revisions", lambda x: _revision_text(x.revisions, x.unit, lang)),
+        ("original", lambda x: fmt_value(x.original, x.unit, lang)), ("final", lambda x: fmt_value(x.final, x.unit, lang)),
+        ("actual", lambda x: fmt_value(x.actual, x.unit, lang)), ("ach_original", lambda x: fmt_pct(x.ach_original)),
+        ("ach_final", lambda x: fmt_pct(x.ach_final)), ("revisions", lambda x: _revision_text(x.revisions, x.unit, lang)),
         ("owner", lambda x: str(x.owner))], lang)
 
 
 def slices_html(r: Results, lang: str) -> str:
     return _table(r.slices, [
         ("goal", lambda x: f"{x.goal_id} {getattr(x, 'name_' + lang)}"), ("period", lambda x: str(x.goal_period)),
-        ("target", lambda x: _value(x.target, x.unit, lang)), ("actual", lambda x: _value(x.actual, x.unit, lang)),
-        ("achievement", lambda x: _pct(x.achievement)), ("owner", lambda x: str(x.owner))], lang)
+        ("target", lambda x: fmt_value(x.target, x.unit, lang)), ("actual", lambda x: fmt_value(x.actual, x.unit, lang)),
+        ("achievement", lambda x: fmt_pct(x.achievement)), ("owner", lambda x: str(x.owner))], lang)
 
 
 def show(r: Results, lang: str) -> None:

@@ -56,13 +56,15 @@ def status_name(status: str, lang: str) -> str:
     return i18n.t(f"status.{status}", lang)
 
 
-def _value(v, unit: str | None, lang: str) -> str:
+def fmt_value(v, unit: str | None, lang: str) -> str:
+    """A goal value in its unit (ratios as percentages); a dash when missing."""
     if unit is None or v is None or v != v:
         return i18n.MISSING
     return i18n.fmt_pct(v) if unit == "ratio" else i18n.fmt_value(v, unit, lang)
 
 
-def _pct(v) -> str:
+def fmt_pct(v) -> str:
+    """A share as a whole percentage; a dash when missing."""
     return i18n.MISSING if v is None or v != v else i18n.fmt_pct(v, decimals=0)
 
 
@@ -76,7 +78,7 @@ def finding(p: Pacing, lang: str) -> str:
     if not open_.empty:
         w = open_.sort_values("pace").iloc[0]
         worst = i18n.t("score.worst", lang, goal=f"{w['goal_id']} {w['name_' + lang]}", pace=f"{w['pace']:.2f}",
-                       forecast=_value(w["forecast"], w["unit"], lang), target=_value(w["target"], w["unit"], lang))
+                       forecast=fmt_value(w["forecast"], w["unit"], lang), target=fmt_value(w["target"], w["unit"], lang))
         text += worst if lang == "zh" else " " + worst
     return text
 
@@ -88,11 +90,11 @@ def _row_html(r, lang: str) -> str:
         status += f"（{i18n.t('score.reason.' + r.reason, lang)}）" if lang == "zh" else \
             f" ({i18n.t('score.reason.' + r.reason, lang)})"
     forecast = i18n.MISSING if r.forecast != r.forecast else (
-        f"{_value(r.forecast, r.unit, lang)} ({_value(r.low, r.unit, lang)}–{_value(r.high, r.unit, lang)})")
+        f"{fmt_value(r.forecast, r.unit, lang)} ({fmt_value(r.low, r.unit, lang)}–{fmt_value(r.high, r.unit, lang)})")
     cells = [f"<b>{html.escape(r.goal_id)}</b> {html.escape(getattr(r, 'name_' + lang) or '')}",
-             _value(r.target, r.unit, lang), _value(r.actual, r.unit, lang), _value(r.expected, r.unit, lang),
-             i18n.MISSING if r.pace != r.pace else f"{r.pace:.2f}", _pct(r.achievement), forecast,
-             _pct(r.probability)]
+             fmt_value(r.target, r.unit, lang), fmt_value(r.actual, r.unit, lang), fmt_value(r.expected, r.unit, lang),
+             i18n.MISSING if r.pace != r.pace else f"{r.pace:.2f}", fmt_pct(r.achievement), forecast,
+             fmt_pct(r.probability)]
     tds = "".join(f"<td>{c if i == 0 else html.escape(c)}</td>" for i, c in enumerate(cells))
     return (f"<tr>{tds}<td style='color:#fff;background:{color};text-align:center;white-space:normal'>"
             f"{html.escape(status)}</td>"
@@ -154,5 +156,6 @@ def show(p: Pacing, lang: str) -> None:
     display.figure(pace_chart(p, lang))
 
 
-__all__ = ["finding", "methods_text", "pace_chart", "rules_text", "scoreboard_html", "show", "status_name"]
+__all__ = ["finding", "fmt_pct", "fmt_value", "methods_text", "pace_chart", "rules_text", "scoreboard_html", "show",
+           "status_name"]
 

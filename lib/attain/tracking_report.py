@@ -16,7 +16,6 @@ import pandas as pd
 
 from attain import (alert_state, alerts, alerts_view, budget, checkins, display, drilldown, excel, i18n, module_kpis,
                     module_view, owners, pacing, paths, risks, scoreboard_view, tracking_table)
-from attain.errors import AttainError
 from attain.goals import Goal, Plan, load_goals, load_plan
 from attain.targets import period_bounds
 from attain.timegrain import parse_date
@@ -59,15 +58,6 @@ class TrackingReport:
         return {g.id: g.name.get(lang) for g in self.goals}
 
 
-def _budget_or_none(plan_dir):
-    try:
-        return budget.load_budget(plan_dir)
-    except AttainError as exc:
-        if "does not exist" in exc.message:
-            return None
-        raise
-
-
 def previous_alerts_path(reports_dir, period: str, name: str) -> Path:
     return paths.resolve(reports_dir) / period / f"{name}.alerts.json"
 
@@ -79,7 +69,7 @@ def analyse(ds, period: str, as_of, plan_dir, *, reports_dir="reports", cadence:
     score = pacing.score(ds, goals, plan, period, day, plan_dir)
     r = TrackingReport(period, day, cadence, name, goals, plan, score, checkins.load_checkins(plan_dir))
     r.drills = drilldown.drill_all(ds, goals, score)
-    r.budget_plan = _budget_or_none(plan_dir)
+    r.budget_plan = budget.load_budget_if_present(plan_dir)
     year = r.budget_plan.year if r.budget_plan is not None and r.budget_plan.year else period_bounds(period)[0].year
     r.spend = module_kpis.spend_plan(ds, plan, day, year)
     r.kpis = module_kpis.module_kpis(ds, plan, period, day)
