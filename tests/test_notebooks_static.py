@@ -84,7 +84,7 @@ def test_exactly_one_parameters_cell_with_the_expected_names(path):
 def test_situation_parameters_defaults():
     names = assigned(parameters_cells(read(NOTEBOOKS_DIR / "01_situation_analysis.ipynb"))[0])
     assert names == {"as_of": "2026-08-15", "lookback_months": 24, "data_dir": "data/sample",
-                     "plan_dir": "data/plan", "lang": "zh"}
+                     "plan_dir": "data/plan", "lang": "zh", "audience": None}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))

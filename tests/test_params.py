@@ -104,8 +104,8 @@ def test_malformed_period(period):
 
 
 def test_bad_cadence():
-    with pytest.raises(ParameterError, match="weekly or monthly"):
-        validate_params("03", {"as_of": AS_OF, "cadence": "daily"})
+    with pytest.raises(ParameterError, match="daily, weekly or monthly"):
+        validate_params("03", {"as_of": AS_OF, "cadence": "hourly"})
 
 
 def test_as_of_is_required():
@@ -186,8 +186,21 @@ def test_weekly_and_monthly_tracking_reports_have_their_own_file_names():
     assert output_name("03", weekly) == "03_tracking"
     assert output_name("03", monthly) == "03_tracking_monthly"
     assert output_name("01", {"as_of": "2026-08-15"}) == "01_situation_analysis"
+    daily = validate_params("03", {"as_of": "2026-08-15", "cadence": "daily"})
+    assert output_name("03", daily) == "03_tracking_daily"
     with pytest.raises(ParameterError, match="cadence"):
-        validate_params("03", {"as_of": "2026-08-15", "cadence": "daily"})
+        validate_params("03", {"as_of": "2026-08-15", "cadence": "hourly"})
+
+
+def test_an_audience_gets_its_own_file_name_and_must_be_a_plain_name():
+    from attain.params import output_name
+    hq = validate_params("03", {"as_of": "2026-08-15", "audience": "hq", "lang": "en"})
+    assert output_name("03", hq) == "03_tracking-hq"
+    assert output_name("04", validate_params("04", {"as_of": "2026-08-15", "audience": "cfo"})) == \
+        "04_quarterly_retrospective-cfo"
+    for bad in ("HQ", "../x", "a b", "总部"):
+        with pytest.raises(ParameterError, match="audience"):
+            validate_params("03", {"as_of": "2026-08-15", "audience": bad})
 
 
 def test_the_retrospective_defaults_to_the_last_complete_quarter_and_takes_only_quarters():

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from attain import runlog
 from attain.errors import ParameterError, RunError
 from attain.params import GoalSettingParams, NotebookSpec
-from attain.publish import external_refs, find_reports, write_index
+from attain.publish import external_refs
+from attain.report_index import find_reports, write_index
 from attain.run import run_many, run_notebook
 
 pytestmark = pytest.mark.notebook
@@ -115,9 +117,13 @@ def test_failure_keeps_previous_report(published, tmp_path):
         run("report", out, fixture="broken")
 
     assert {p: p.read_bytes() for p in (out / "2026-Q2").iterdir()} == before
-    assert (out / "index.html").read_bytes() == index_before
     failed = list((out / "_failed" / "2026-Q2").glob("report-*.ipynb"))
     assert len(failed) == 1
+    # the index tells the truth: the failure, a link to the failed notebook, and the previous good page kept
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index != index_before.decode("utf-8")
+    assert f'href="_failed/2026-Q2/{failed[0].name}"' in index and 'href="2026-Q2/report.html"' in index
+    assert "上一次成功的报告" in index and "boom: the input is bad" in index
     msg = str(exc.value)
     assert "\n" not in msg
     assert "cell 3" in msg and "ValueError" in msg and "boom: the input is bad" in msg
@@ -133,8 +139,11 @@ def test_user_error_message_has_no_traceback(tmp_path):
     assert msg == ("orders.csv: column order_date is missing\n"
                    "  What to do: add an order_date column (YYYY-MM-DD)")
     assert "Traceback" not in msg and "DataError" not in msg
-    assert not (tmp_path / "2026-Q2").exists() and not (tmp_path / "index.html").exists()
+    assert not (tmp_path / "2026-Q2").exists()
     assert len(list((tmp_path / "_failed" / "2026-Q2").glob("user_error-*.ipynb"))) == 1
+    # the run log and the index say what happened: no report, the failure with its message
+    assert [(r["status"], r["target"]) for r in runlog.runs(tmp_path)] == [("failed", "user_error")]
+    assert "column order_date is missing" in (tmp_path / "index.html").read_text(encoding="utf-8")
     assert no_leftovers(tmp_path)
 
 

@@ -1,4 +1,4 @@
-"""The ``attain`` command: sample, validate, metrics, lint-goals, run.
+"""The ``attain`` command: sample, validate, metrics, lint-goals, run, schedule.
 
 User mistakes (bad data, unknown metric, malformed parameter) are printed as one clear
 message without a traceback, and the command exits with status 2. A failed notebook run
@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -83,13 +84,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default=None)
     p.add_argument("--out", type=_dir, default=None, metavar="DIR", help="default: reports/")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+
+    from .schedule_cli import add_parser
+    add_parser(sub, _dir)
     return parser
+
+
+def _show_warnings(name: str) -> None:
+    logger = logging.getLogger(name)
+    if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("attain: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stop like Ctrl-C (the run in progress is logged as interrupted, its kernel stopped)."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
 
 
 def main(argv: list[str] | None = None) -> int:
     # the command prints its own summary; library log lines go to handlers a scheduler sets up
     logging.getLogger("attain").addHandler(logging.NullHandler())
+    _show_warnings("attain.notify")   # a webhook that did not take the message is said on stderr
     args = build_parser().parse_args(argv)
+    if not (args.command == "schedule" and args.action == "serve"):   # serve handles its own signals
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return COMMANDS[args.command](args) or 0
     except RunError as exc:
@@ -98,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     except AttainError as exc:
         print(f"attain: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except Terminated:
+        print("attain: stopped by SIGTERM", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("attain: interrupted", file=sys.stderr)
         return 130
@@ -191,8 +218,13 @@ def cmd_run(args) -> int:
     return run_from_cli(args)
 
 
+def cmd_schedule(args) -> int:
+    from .schedule_cli import cmd_schedule as run_schedule
+    return run_schedule(args)
+
+
 COMMANDS = {"sample": cmd_sample, "validate": cmd_validate, "metrics": cmd_metrics, "lint-goals": cmd_lint_goals,
-            "run": cmd_run}
+            "run": cmd_run, "schedule": cmd_schedule}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,7 +36,9 @@ EXPECTED: dict[str, str] = {
     "plan_dir": "a folder path (non-empty text)",
     "lang": "zh or en",
     "lookback_months": "a whole number from 1 to 120",
-    "cadence": "weekly or monthly",
+    "cadence": "daily, weekly or monthly",
+    "audience": "lower-case letters, digits, '-' or '_' (part of the report's file name), e.g. hq",
+    "owner": "the name of a goal owner in goals.yaml",
 }
 
 
@@ -99,6 +101,7 @@ class _Base(BaseModel):
     data_dir: str | None = Field(default=None, min_length=1)
     plan_dir: str | None = Field(default=None, min_length=1)
     lang: Literal["zh", "en"] = "zh"
+    audience: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
     @field_validator("data_dir", "plan_dir", mode="before")
     @classmethod
@@ -137,10 +140,11 @@ class GoalSettingParams(_PeriodBase):
 
 class TrackingParams(_PeriodBase):
     """03_tracking. ``reports_dir``: where the published reports are (the previous run's alerts are read
-    there); the runner passes its output folder."""
+    there); the runner passes its output folder. ``owner``: only this owner's goals (a report per owner)."""
 
-    cadence: Literal["weekly", "monthly"] = "weekly"
+    cadence: Literal["daily", "weekly", "monthly"] = "weekly"
     reports_dir: str | None = None
+    owner: str | None = Field(default=None, min_length=1)
 
     @field_validator("reports_dir", mode="before")
     @classmethod
@@ -278,10 +282,13 @@ def period_label(name_or_spec: str | NotebookSpec, params: Mapping[str, Any]) ->
 
 
 def output_name(name_or_spec: str | NotebookSpec, params: Mapping[str, Any]) -> str:
-    """The published file name without suffix: the notebook's name, plus ``_monthly`` for a monthly tracking
-    report, so the weekly and the monthly report of one period never overwrite each other."""
+    """The published file name without suffix: the notebook's name, plus ``_daily`` / ``_monthly`` for a
+    daily or monthly tracking report, plus ``-<audience>`` for a report made for one audience — so no two
+    reports of one period overwrite each other (``03_tracking_daily-hq``)."""
     spec = _as_spec(name_or_spec)
-    return spec.name + ("_monthly" if params.get("cadence") == "monthly" else "")
+    cadence = params.get("cadence")
+    name = spec.name + (f"_{cadence}" if cadence in ("daily", "monthly") else "")
+    return name + (f"-{params['audience']}" if params.get("audience") else "")
 
 
 # --------------------------------------------------------------------------- command line

@@ -15,6 +15,10 @@ Order of work, each step only if the previous one succeeded:
 On failure the published files are not touched, the executed notebook is kept in
 ``<out>/_failed/<period>/<name>-<YYYYmmddTHHMMSS>.ipynb`` and :class:`RunError` explains
 what failed in one paragraph. The staging folder is removed in every case.
+
+Every run that gets past validation is written to ``<out>/runs.jsonl`` (:mod:`attain.runlog`) when it starts
+and when it ends — ok, failed, or interrupted (Ctrl-C, SIGTERM) — then the index is rebuilt and, when a
+webhook is configured, a failure or new alerts are announced (:mod:`attain.notify`; never fails the run).
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ from typing import Any
 
 import nbformat
 
-from attain import artifacts, paths
+from attain import artifacts, paths, runlog
 from attain.errors import AttainError, ParameterError, RunError
 from attain.params import NotebookSpec, find_notebook, output_name, period_label, validate_params
-from attain.publish import external_refs, publish_report, write_index
+from attain.publish import external_refs, publish_report
+from attain.report_index import write_index
 
 log = logging.getLogger(__name__)
 
@@ -241,24 +246,27 @@ def _keep_failed(staged: Path, out_dir: Path, period: str, name: str) -> Path | 
 
 
 def _publish(spec: NotebookSpec, staged: Path, params: Mapping[str, Any], period: str,
-             out_dir: Path) -> tuple[Path, Path]:
+             out_dir: Path) -> tuple[Path, Path, Path | None]:
     lang = params.get("lang", "zh")
     nb = nbformat.read(staged, as_version=4)
     header = {"label": _HEADER_LABELS[lang]["label"], "fields": _header_fields(params, lang)}
     page = render_html(nb, title=f"{spec.title(lang)} · {period}", lang=lang, header=header)
     for tag in external_refs(page):
         log.warning("%s: report refers to an external resource: %s", spec.name, tag[:200])
+    extras = artifacts.collect(nb)
     html_path, ipynb_path = publish_report(
         out_dir, period, output_name(spec, params), html_text=page, ipynb_bytes=staged.read_bytes(),
-        extras=artifacts.collect(nb))
-    write_index(out_dir, lang)
-    return html_path, ipynb_path
+        extras=extras)
+    alerts = html_path.with_name(f"{output_name(spec, params)}.alerts.json") if "alerts.json" in extras else None
+    return html_path, ipynb_path, alerts
 
 
 def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir: Path,
-                 notebook_path: Path | None = None, timeout: int | None = 1800) -> RunResult:
+                 notebook_path: Path | None = None, timeout: int | None = 1800,
+                 job: str | None = None) -> RunResult:
     """Validate, execute, render and publish one notebook. Raises ParameterError before
-    anything runs, RunError if the notebook fails (published files stay as they were)."""
+    anything runs, RunError if the notebook fails (published files stay as they were).
+    ``job`` names the scheduled job in the run log (None: a run by hand)."""
     spec = _resolve(name)
     values = validate_params(spec, params)
     period = period_label(spec, values)
@@ -268,9 +276,13 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
     source = paths.resolve(notebook_path) if notebook_path else paths.notebooks_dir() / spec.file
     if not source.is_file():
         raise RunError(f"notebook file not found: {source}", hint="check the notebooks/ folder")
+    lang = values.get("lang", "zh")
+    record = runlog.start(out_dir, job=job, notebook=spec.name, target=output_name(spec, values),
+                          audience=values.get("audience"), period=period, title=spec.title(lang), params=values)
     staging = out_dir / "_staging" / f"{_stamp()}-{spec.name}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     started = time.monotonic()
+    status, files = "interrupted", {"error": "stopped (Ctrl-C or a stop signal) before the run finished"}
     try:
         staged = staging / Path(spec.file).name
         failure = _execute(source, staged, values, timeout)
@@ -278,20 +290,60 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
             kept = _keep_failed(staged, out_dir, period, spec.name)
             err = RunError(failure_message(spec, failure, kept))
             err.failure, err.failed_notebook, err.notebook = failure, kept, spec.name
+            status, files = "failed", {"failed_notebook": kept, "error": str(err)}
             raise err
         try:
-            html_path, ipynb_path = _publish(spec, staged, values, period, out_dir)
+            html_path, ipynb_path, alerts = _publish(spec, staged, values, period, out_dir)
         except Exception as exc:  # nbconvert or the file system; keep the run for a look
             kept = _keep_failed(staged, out_dir, period, spec.name)
-            raise RunError(f"Notebook {spec.name} ran, but publishing its report failed: "
+            err = RunError(f"Notebook {spec.name} ran, but publishing its report failed: "
                            f"{type(exc).__name__}: {exc}. The executed notebook is kept at "
-                           f"{kept}.") from exc
+                           f"{kept}.")
+            err.failed_notebook = kept
+            status, files = "failed", {"failed_notebook": kept, "error": str(err)}
+            raise err from exc
+        status, files = "ok", {"html": html_path, "ipynb": ipynb_path, "alerts": alerts}
     finally:
+        if status == "interrupted":
+            stop_kernels()
         shutil.rmtree(staging, ignore_errors=True)
         _remove_if_empty(out_dir / "_staging")
+        _after_run(out_dir, record, status, time.monotonic() - started, files, lang)
     seconds = time.monotonic() - started
     log.info("%s %s: published %s in %.1f s", spec.name, period, html_path, seconds)
     return RunResult(spec.name, period, html_path, ipynb_path, seconds, "ok")
+
+
+def stop_kernels() -> list[int]:
+    """Stop the Jupyter kernels this process started (after Ctrl-C or SIGTERM papermill may not get to)."""
+    import psutil
+
+    stopped = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if any("ipykernel" in part for part in child.cmdline()):
+                child.kill()
+                stopped.append(child.pid)
+        except psutil.Error:
+            pass  # already gone
+    psutil.wait_procs([psutil.Process(pid) for pid in stopped if psutil.pid_exists(pid)], timeout=5)
+    return stopped
+
+
+def _after_run(out_dir: Path, record: dict, status: str, seconds: float, files: dict, lang: str) -> None:
+    """Log the end of the run, rebuild the index, announce it. None of this may hide the run's own outcome."""
+    try:
+        end = runlog.finish(out_dir, record, status, seconds=seconds, **files)
+        write_index(out_dir, lang)
+    except Exception:  # e.g. the disk is full: the report itself is already published (or kept)
+        log.exception("%s: could not write the run log or the index", record.get("target"))
+        return
+    try:
+        from attain import notify
+        outcome = notify.send(end, reports_dir=out_dir)
+        log.info("%s: notification %s", record.get("target"), outcome)
+    except Exception:  # notify.send never raises; this is a last guard
+        log.exception("%s: notification failed", record.get("target"))
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -303,7 +355,7 @@ def _remove_if_empty(folder: Path) -> None:
 
 def run_many(names: Iterable[str | NotebookSpec], params: Mapping[str, Any], *, out_dir: Path,
              jobs: int = 1, notebook_dir: Path | None = None, timeout: int | None = 1800,
-             raise_on_failure: bool = True) -> list[RunResult]:
+             raise_on_failure: bool = True, job: str | None = None) -> list[RunResult]:
     """Run several notebooks with one set of parameters, continuing after a failure.
 
     Each notebook gets only the parameters it accepts; a key no notebook accepts, or a bad
@@ -319,7 +371,7 @@ def run_many(names: Iterable[str | NotebookSpec], params: Mapping[str, Any], *, 
     results = []
     for spec in specs:
         path = Path(notebook_dir) / spec.file if notebook_dir else None
-        results.append(_run_one(spec, per_spec[spec.name], out_dir, path, timeout))
+        results.append(_run_one(spec, per_spec[spec.name], out_dir, path, timeout, job))
     failed = [r for r in results if r.status != "ok"]
     if failed and raise_on_failure:
         err = RunError("\n\n".join(f"{r.name}: {r.error}" for r in failed))
@@ -343,11 +395,11 @@ def _split_params(specs: list[NotebookSpec], params: Mapping[str, Any]) -> dict[
 
 
 def _run_one(spec: NotebookSpec, params: Mapping[str, Any], out_dir: Path,
-             notebook_path: Path | None, timeout: int | None) -> RunResult:
+             notebook_path: Path | None, timeout: int | None, job: str | None = None) -> RunResult:
     started = time.monotonic()
     try:
         return run_notebook(spec, params, out_dir=out_dir, notebook_path=notebook_path,
-                            timeout=timeout)
+                            timeout=timeout, job=job)
     except RunError as exc:
         period = period_label(spec, validate_params(spec, params))
         log.error("%s %s failed: %s", spec.name, period, exc)

@@ -16,12 +16,16 @@ import pandas as pd
 
 from attain import (alert_state, alerts, alerts_view, budget, checkins, display, drilldown, excel, i18n, module_kpis,
                     module_view, owners, pacing, paths, risks, scoreboard_view, tracking_table)
-from attain.goals import Goal, Plan, load_goals, load_plan
+from attain.errors import AttainError
+from attain.goals import GOALS_FILE, Goal, Plan, load_goals, load_plan
 from attain.targets import period_bounds
 from attain.timegrain import parse_date
 
 i18n.register({
     "track.section.drill": {"zh": "偏差下钻", "en": "Where the gaps are"},
+    "track.owner": {"zh": "本报告只含{owner}负责的目标（{goals}）；预算、渠道预警和风险仍是全店口径。",
+                    "en": "This report covers only {owner}'s goals ({goals}); budget, channel alerts and risks are "
+                          "shop-wide."},
     "track.files": {"zh": "本报告的跟踪表Excel和预警JSON与HTML发布在同一目录：{files}。",
                     "en": "The tracking table (Excel) and the alerts (JSON) are published beside this page: {files}."},
 })
@@ -32,7 +36,7 @@ class TrackingReport:
     period: str
     as_of: dt.date
     cadence: str
-    name: str                                    # published file name without suffix (03_tracking[_monthly])
+    name: str                                    # published file name without suffix (03_tracking[_monthly][-hq])
     goals: list[Goal]
     plan: Plan
     pacing: pacing.Pacing
@@ -48,6 +52,7 @@ class TrackingReport:
     budget_plan: object | None = None
     alert_config: object | None = None
     notes: list[str] = field(default_factory=list)
+    owner: str | None = None                     # a report for one owner: only their goals
 
     @property
     def first_seen(self) -> dict[str, str]:
@@ -62,12 +67,24 @@ def previous_alerts_path(reports_dir, period: str, name: str) -> Path:
     return paths.resolve(reports_dir) / period / f"{name}.alerts.json"
 
 
+def goals_of(goals: list[Goal], owner: str | None, plan_dir) -> list[Goal]:
+    """The goals ``owner`` is named on (all goals when ``owner`` is None); an owner with no goal is an error."""
+    if not owner:
+        return goals
+    mine = [g for g in goals if owner in g.owners]
+    if not mine:
+        people = sorted({p for g in goals for p in g.owners})
+        raise AttainError(f"no goal has the owner {owner!r}", file=(paths.resolve(plan_dir) if plan_dir else paths.default_plan_dir()) / GOALS_FILE,
+                          where="owner", hint=f"owners in the goal register: {', '.join(people)}")
+    return mine
+
+
 def analyse(ds, period: str, as_of, plan_dir, *, reports_dir="reports", cadence: str = "weekly",
-            name: str = "03_tracking") -> TrackingReport:
+            name: str = "03_tracking", owner: str | None = None) -> TrackingReport:
     day = parse_date(as_of, "as_of")
-    goals, plan = load_goals(plan_dir), load_plan(plan_dir)
+    goals, plan = goals_of(load_goals(plan_dir), owner, plan_dir), load_plan(plan_dir)
     score = pacing.score(ds, goals, plan, period, day, plan_dir)
-    r = TrackingReport(period, day, cadence, name, goals, plan, score, checkins.load_checkins(plan_dir))
+    r = TrackingReport(period, day, cadence, name, goals, plan, score, checkins.load_checkins(plan_dir), owner=owner)
     r.drills = drilldown.drill_all(ds, goals, score)
     r.budget_plan = budget.load_budget_if_present(plan_dir)
     year = r.budget_plan.year if r.budget_plan is not None and r.budget_plan.year else period_bounds(period)[0].year
@@ -89,6 +106,8 @@ def analyse(ds, period: str, as_of, plan_dir, *, reports_dir="reports", cadence:
 
 def summary(r: TrackingReport, lang: str) -> list[str]:
     lines = [scoreboard_view.finding(r.pacing, lang), alerts_view.finding(r.alerts, lang)]
+    if r.owner:
+        lines.insert(0, i18n.t("track.owner", lang, owner=r.owner, goals=", ".join(g.id for g in r.goals)))
     table = tracking_table.build(r.pacing.scoreboard, r.goals, r.plan, r.checkins, r.as_of, r.first_seen, lang)
     lines.append(tracking_table.causes_finding(table, lang))
     lines.append(risks.finding(r.risks, lang))
