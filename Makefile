@@ -52,8 +52,23 @@ validate: sample ## check data/sample against the data contract
 reports: $(STAMP) fonts sample ## render every notebook to HTML under reports/
 	$(BIN)/attain run all
 
-test: $(STAMP) fonts browser sample ## run the whole test suite
+test: $(STAMP) fonts browser sample airflow ## run the whole test suite
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -q --nbval-lax --nbval-kernel-name python3 tests notebooks
+
+# The Airflow DAG (dags/) is tested with a real Airflow kept in its own virtualenv: Airflow's pins
+# clash with the workbench's, so it never goes into .venv. Installed once (stamp file).
+AIRFLOW_VENV  := .venv-airflow
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.installed-stamp
+AIRFLOW_SPEC  ?= apache-airflow==3.3.*
+
+.PHONY: airflow
+airflow: $(AIRFLOW_STAMP) ## install Apache Airflow in .venv-airflow (tests the DAG)
+
+$(AIRFLOW_STAMP):
+	@test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet "$(AIRFLOW_SPEC)" pyyaml pydantic
+	@touch $@
 
 lab: $(STAMP) fonts sample ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -86,9 +86,12 @@ def default_period(as_of: str | date, grain: str = "quarter") -> str:
     """The quarter (or year) that contains ``as_of``: ``default_period("2026-08-15") == "2026-Q3"``;
     grain ``"last_quarter"``: the last quarter complete on ``as_of`` (``"2026-Q2"``; ``"2026-Q3"`` on 30 Sep)."""
     day = date.fromisoformat(check_as_of(as_of))
-    if grain == "last_quarter":
-        from attain.timegrain import last_full_quarter
-        return last_full_quarter(day)
+    if grain == "last_quarter":   # plain dates here (no pandas): Airflow reads the schedule through this module
+        quarter = (day.month - 1) // 3 + 1
+        next_start = date(day.year + (quarter == 4), quarter % 4 * 3 + 1, 1)
+        if day != next_start - timedelta(days=1):
+            day = date(day.year, (quarter - 1) * 3 + 1, 1) - timedelta(days=1)   # the previous quarter's end
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     return str(day.year) if grain == "year" else f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 

@@ -96,14 +96,14 @@ def find_reports(out_dir: Path) -> dict[str, list[ReportEntry]]:
 _TEXT = {
     "zh": {"title": "报告索引", "report": "报告", "notebook": "笔记本", "updated": "报告更新时间", "period": "期间",
            "empty": "还没有报告。", "last_run": "最近一次运行", "duration": "耗时", "note": "说明", "job": "任务",
-           "recent": "最近的运行", "started": "开始时间", "by_hand": "手动", "no_report": "尚无成功的报告",
+           "recent": "最近的运行", "started": "开始时间", "status": "状态", "by_hand": "手动", "no_report": "尚无成功的报告",
            "failed_nb": "失败的笔记本", "kept_previous": "显示的是上一次成功的报告",
            "banner": "{n} 个报告最近一次运行没有成功：{names}。", "all_ok": "所有报告最近一次运行都成功了。",
            "ok": "成功", "failed": "失败", "interrupted": "中断", "running": "运行中", "seconds": "{s:.0f} 秒",
            "log": "运行日志：runs.jsonl（每次运行一行 JSON）。"},
     "en": {"title": "Reports", "report": "Report", "notebook": "Notebook", "updated": "Report updated",
            "period": "Period", "empty": "No reports yet.", "last_run": "Latest run", "duration": "Took",
-           "note": "Note", "job": "Job", "recent": "Recent runs", "started": "Started", "by_hand": "by hand",
+           "note": "Note", "job": "Job", "recent": "Recent runs", "started": "Started", "status": "Status", "by_hand": "by hand",
            "no_report": "no successful report yet", "failed_nb": "failed notebook",
            "kept_previous": "the page linked is the previous good report",
            "banner": "{n} report(s) whose latest run did not succeed: {names}.",
@@ -142,7 +142,7 @@ def _when(iso: str | float | None) -> str:
         return ""
     moment = (datetime.fromtimestamp(iso) if isinstance(iso, float) else
               datetime.fromisoformat(str(iso)).astimezone())
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def _status(run: dict | None, text: dict[str, str]) -> str:
@@ -172,7 +172,8 @@ def _period_rows(period: str, entries: list[ReportEntry], latest: dict, out_dir:
     for name in names:
         entry, run = pages.get(name), latest.get((period, name))
         title = entry.title if entry else (run or {}).get("title") or name
-        report = _link(entry.html, title, out_dir) if entry else html.escape(f"{title} ({name})")
+        report = ((_link(entry.html, title, out_dir) if entry else html.escape(title))
+                  + f'<br><span class="note">{html.escape(name)}</span>')
         nb = _link(entry.ipynb, entry.ipynb.name, out_dir) if entry and entry.ipynb else ""
         duration = text["seconds"].format(s=run["seconds"]) if run and run.get("seconds") is not None else ""
         rows.append(f"<tr><td>{report}</td><td>{_status(run, text)}</td><td class=\"time\">{duration}</td>"
@@ -195,7 +196,7 @@ def _recent(runs: list[dict], out_dir: Path, text: dict[str, str]) -> list[str]:
     if not runs:
         return []
     head = "".join(f"<th>{html.escape(text[k])}</th>" for k in ("started", "job", "report", "period",
-                                                                 "last_run", "duration", "note"))
+                                                                 "status", "duration", "note"))
     rows = [f'<section><h2>{html.escape(text["recent"])}</h2>\n<table><tr>{head}</tr>']
     for run in reversed(runs[-RECENT_RUNS:]):
         status = run.get("status", "")

@@ -52,10 +52,11 @@ _HIDDEN_TAGS = {"parameters", "injected-parameters", "papermill-error-cell-tag",
 
 _HEADER_LABELS = {
     "zh": {"label": "生成参数", "as_of": "数据截至", "period": "期间", "data_dir": "数据",
-           "plan_dir": "计划", "lookback_months": "回看月数", "cadence": "频率"},
+           "plan_dir": "计划", "lookback_months": "回看月数", "cadence": "频率", "audience": "读者",
+           "owner": "负责人"},
     "en": {"label": "Generated with", "as_of": "as of", "period": "period",
            "data_dir": "data", "plan_dir": "plan", "lookback_months": "lookback months",
-           "cadence": "cadence"},
+           "cadence": "cadence", "audience": "audience", "owner": "owner"},
 }
 
 
@@ -190,7 +191,7 @@ def _execute(source: Path, staged: Path, params: Mapping[str, Any],
 def _header_fields(params: Mapping[str, Any], lang: str) -> list[list[str]]:
     labels = _HEADER_LABELS[lang]
     fields = []
-    for key in ("as_of", "period", "data_dir", "plan_dir", "lookback_months", "cadence"):
+    for key in ("as_of", "period", "data_dir", "plan_dir", "lookback_months", "cadence", "audience", "owner"):
         if params.get(key) is None:
             continue
         value = params[key]
@@ -245,12 +246,21 @@ def _keep_failed(staged: Path, out_dir: Path, period: str, name: str) -> Path | 
     return target
 
 
+_CADENCE_LABELS = {"zh": {"daily": "日报", "monthly": "月报"}, "en": {"daily": "daily", "monthly": "monthly"}}
+
+
+def report_title(spec: NotebookSpec, params: Mapping[str, Any], period: str, lang: str) -> str:
+    """``进度追踪 · 日报 · 2026-Q3 · hq``: the notebook's title, its cadence if not weekly, the period, the audience."""
+    parts = [spec.title(lang), _CADENCE_LABELS[lang].get(params.get("cadence", "")), period, params.get("audience")]
+    return " · ".join(p for p in parts if p)
+
+
 def _publish(spec: NotebookSpec, staged: Path, params: Mapping[str, Any], period: str,
              out_dir: Path) -> tuple[Path, Path, Path | None]:
     lang = params.get("lang", "zh")
     nb = nbformat.read(staged, as_version=4)
     header = {"label": _HEADER_LABELS[lang]["label"], "fields": _header_fields(params, lang)}
-    page = render_html(nb, title=f"{spec.title(lang)} · {period}", lang=lang, header=header)
+    page = render_html(nb, title=report_title(spec, params, period, lang), lang=lang, header=header)
     for tag in external_refs(page):
         log.warning("%s: report refers to an external resource: %s", spec.name, tag[:200])
     extras = artifacts.collect(nb)

@@ -107,7 +107,8 @@ def analyse(ds, period: str, as_of, plan_dir, *, reports_dir="reports", cadence:
 def summary(r: TrackingReport, lang: str) -> list[str]:
     lines = [scoreboard_view.finding(r.pacing, lang), alerts_view.finding(r.alerts, lang)]
     if r.owner:
-        lines.insert(0, i18n.t("track.owner", lang, owner=r.owner, goals=", ".join(g.id for g in r.goals)))
+        tracked = [str(g) for g in r.pacing.scoreboard["goal_id"]] if len(r.pacing.scoreboard) else []
+        lines.insert(0, i18n.t("track.owner", lang, owner=r.owner, goals=", ".join(tracked) or "—"))
     table = tracking_table.build(r.pacing.scoreboard, r.goals, r.plan, r.checkins, r.as_of, r.first_seen, lang)
     lines.append(tracking_table.causes_finding(table, lang))
     lines.append(risks.finding(r.risks, lang))
