@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,20 +12,27 @@ import pytest
 
 from attain import runlog
 from attain.paths import project_root
+from webhook import Hook
 
 pytestmark = pytest.mark.notebook
 BIN = Path(sys.executable).parent
 
 
-def attain(*args):
+def attain(*args, **env):
     return subprocess.run([str(BIN / "attain"), *args], capture_output=True, text=True, cwd=project_root(),
-                          timeout=900)
+                          timeout=900, env={**os.environ, **env})
 
 
 def test_the_weekly_owner_report_holds_only_that_owners_goals(sample_dir, tmp_path):
     # Sunday 16 Aug 08:00 in Shanghai: as_of = yesterday = 2026-08-15, the last day of the sample
-    proc = attain("schedule", "run", "weekly-tracking-audiences", "--at", "2026-08-16T08:00+08:00",
-                  "--only", "03_tracking-chen-jing", "--out", str(tmp_path))
+    hook = Hook()
+    try:
+        proc = attain("schedule", "run", "weekly-tracking-audiences", "--at", "2026-08-16T08:00+08:00",
+                      "--only", "03_tracking-chen-jing", "--out", str(tmp_path),
+                      ATTAIN_WEBHOOK_URL=hook.url("secret-robot-token"), ATTAIN_WEBHOOK_STYLE="feishu",
+                      ATTAIN_REPORTS_URL="http://intranet.example/reports")
+    finally:
+        hook.shutdown()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     page = (tmp_path / "2026-Q3" / "03_tracking-chen-jing.html").read_text(encoding="utf-8")
     assert "<title>进度追踪 · 2026-Q3 · chen-jing</title>" in page
@@ -39,6 +48,14 @@ def test_the_weekly_owner_report_holds_only_that_owners_goals(sample_dir, tmp_pa
     assert (run["job"], run["target"], run["params"]["owner"], run["status"]) == \
         ("weekly-tracking-audiences", "03_tracking-chen-jing", "陈静", "ok")
     assert not (tmp_path / "2026-Q3" / "03_tracking.html").exists()     # nobody else's file was written
+    # a first run: every alert is new, so the team hears about it, in Feishu's shape, with the report's link
+    [body] = hook.bodies
+    assert body["msg_type"] == "text"
+    text = body["content"]["text"]
+    alerts = json.loads((tmp_path / "2026-Q3" / "03_tracking-chen-jing.alerts.json").read_text(encoding="utf-8"))
+    new = sum(a["state"] == "new" for a in alerts["alerts"])
+    assert new > 0 and f"新预警 {new} 条" in text and "weekly-tracking-audiences" in text
+    assert "http://intranet.example/reports/2026-Q3/03_tracking-chen-jing.html" in text
 
 
 def test_an_owner_without_goals_is_a_clear_error(sample_dir, tmp_path):

@@ -11,9 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psutil
@@ -22,6 +20,7 @@ import pytest
 from attain import runlog
 from attain.params import NOTEBOOKS
 from tmpfiles import write
+from webhook import Hook
 
 pytestmark = pytest.mark.notebook
 BIN = Path(sys.executable).parent
@@ -252,35 +251,11 @@ def test_serve_interrupts_a_running_job_on_sigint(tmp_path):
     assert not list((project.out / "2026-Q3").glob("*.html")) if (project.out / "2026-Q3").exists() else True
 
 
-class _Hook(ThreadingHTTPServer):
-    """A chat webhook on loopback that records what it receives and answers with ``status``."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.bodies: list[dict] = []
-        self.status = status
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                hook.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(hook.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def url(self, token: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook/{token}"
-
-
 TOKEN = "T0KEN-8c1f0e2d9b7a"
 
 
 def test_a_failed_scheduled_run_is_announced_on_the_webhook(one_job):
-    hook = _Hook()
+    hook = Hook()
     try:
         proc = one_job.run("run-due", "--now", "2026-08-17T09:00", ATTAIN_TEST_FAIL="boom",
                            ATTAIN_WEBHOOK_URL=hook.url(TOKEN))
@@ -297,12 +272,12 @@ def test_a_failed_scheduled_run_is_announced_on_the_webhook(one_job):
 
 @pytest.mark.parametrize("status", [500, None])
 def test_a_broken_webhook_never_fails_the_run(one_job, status):
-    hook = _Hook(status or 200)
+    hook = Hook(status or 200)
     url = hook.url(TOKEN)
     hook.shutdown()
     hook.server_close()
     if status:                                          # a server that answers 500
-        hook = _Hook(status)
+        hook = Hook(status)
         url = hook.url(TOKEN)
     try:                                                # (status None: nothing listens on the port any more)
         failed = one_job.run("run-due", "--now", "2026-08-17T09:00", ATTAIN_TEST_FAIL="boom",
