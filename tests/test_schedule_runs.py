@@ -181,6 +181,7 @@ def test_a_run_killed_outright_leaves_the_report_and_a_truthful_log(one_job):
     runs = one_job.runs()
     assert [r["status"] for r in runs] == ["ok", "interrupted", "ok"]
     assert runs[1]["finished"]                          # the log itself now says so, in an end line
+    assert not list((one_job.out / "_staging").glob("*"))     # the killed run's scratch folder is gone
     assert runs[2]["params"]["as_of"] == "2026-08-17"
     state = json.loads((one_job.out / "_schedule" / "state.json").read_text(encoding="utf-8"))
     assert state["daily"]["attempts"] == 2 and state["daily"]["status"] == "ok"

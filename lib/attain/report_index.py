@@ -253,9 +253,24 @@ def _index_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_index(out_dir: Path, lang: str = "zh") -> Path:
-    """Rebuild ``out_dir/index.html`` atomically from what is on disk."""
+_LANG_RE = re.compile(r'<html lang="(zh|en)"')
+
+
+def current_lang(out_dir: Path, default: str = "zh") -> str:
+    """The language of the index page as it is now (``default`` when there is none)."""
+    try:
+        with (Path(out_dir) / "index.html").open(encoding="utf-8") as fh:
+            m = _LANG_RE.search(fh.read(512))
+    except OSError:
+        return default
+    return m.group(1) if m else default
+
+
+def write_index(out_dir: Path, lang: str | None = "zh") -> Path:
+    """Rebuild ``out_dir/index.html`` atomically from what is on disk; ``lang=None`` keeps the page's language
+    (a report made for one audience, e.g. English for head office, does not switch the team's index)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _index_lock(out_dir):
-        return atomic_write_text(out_dir / "index.html", render_index(out_dir, lang))
+        page = render_index(out_dir, lang or current_lang(out_dir))
+        return atomic_write_text(out_dir / "index.html", page)

@@ -287,9 +287,10 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
     if not source.is_file():
         raise RunError(f"notebook file not found: {source}", hint="check the notebooks/ folder")
     lang = values.get("lang", "zh")
-    record = runlog.start(out_dir, job=job, notebook=spec.name, target=output_name(spec, values),
-                          audience=values.get("audience"), period=period, title=spec.title(lang), params=values)
     staging = out_dir / "_staging" / f"{_stamp()}-{spec.name}-{uuid.uuid4().hex[:8]}"
+    record = runlog.start(out_dir, job=job, notebook=spec.name, target=output_name(spec, values),
+                          audience=values.get("audience"), period=period, title=spec.title(lang), params=values,
+                          staging=staging)
     staging.mkdir(parents=True)
     started = time.monotonic()
     status, files = "interrupted", {"error": "stopped (Ctrl-C or a stop signal) before the run finished"}
@@ -318,7 +319,8 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
             stop_kernels()
         shutil.rmtree(staging, ignore_errors=True)
         _remove_if_empty(out_dir / "_staging")
-        _after_run(out_dir, record, status, time.monotonic() - started, files, lang)
+        _after_run(out_dir, record, status, time.monotonic() - started, files,
+                   None if values.get("audience") else lang)
     seconds = time.monotonic() - started
     log.info("%s %s: published %s in %.1f s", spec.name, period, html_path, seconds)
     return RunResult(spec.name, period, html_path, ipynb_path, seconds, "ok")
@@ -340,7 +342,7 @@ def stop_kernels() -> list[int]:
     return stopped
 
 
-def _after_run(out_dir: Path, record: dict, status: str, seconds: float, files: dict, lang: str) -> None:
+def _after_run(out_dir: Path, record: dict, status: str, seconds: float, files: dict, lang: str | None) -> None:
     """Log the end of the run, rebuild the index, announce it. None of this may hide the run's own outcome."""
     try:
         end = runlog.finish(out_dir, record, status, seconds=seconds, **files)

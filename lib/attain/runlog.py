@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -85,10 +86,13 @@ def append(out_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def start(out_dir: Path, *, job: str | None, notebook: str, target: str, audience: str | None, period: str,
-          title: str, params: dict[str, Any], started: datetime | None = None) -> dict[str, Any]:
-    """Write the start line of a run; returns the record to finish with :func:`finish`."""
+          title: str, params: dict[str, Any], started: datetime | None = None,
+          staging: Path | None = None) -> dict[str, Any]:
+    """Write the start line of a run; returns the record to finish with :func:`finish`. ``staging`` is the
+    run's scratch folder, removed by :func:`close_dead_runs` if the run dies without cleaning up."""
     started = started or utc_now()
     record = {"run_id": new_run_id(started), "job": job, "notebook": notebook, "target": target,
+              "staging": relative(staging, out_dir),
               "audience": audience, "period": period, "title": title, "params": dict(params),
               "started": started.isoformat(), "status": "running", "pid": os.getpid(),
               "host": socket.gethostname(), "seconds": None, "html": None, "ipynb": None, "alerts": None,
@@ -152,11 +156,15 @@ def runs(out_dir: Path) -> list[dict[str, Any]]:
 
 
 def close_dead_runs(out_dir: Path) -> list[dict[str, Any]]:
-    """Write an end line for every run whose process died without one; returns those records."""
+    """Write an end line for every run whose process died without one, and remove its scratch folder (never a
+    published file: only a folder under ``_staging/``); returns those records."""
     closed = []
     for record in runs(out_dir):
         if record["status"] == "interrupted" and not record.get("finished"):
             closed.append(append(out_dir, dict(record, finished=utc_now().isoformat())))
+            scratch = Path(out_dir) / str(record.get("staging") or "")
+            if record.get("staging") and scratch.parent == Path(out_dir) / "_staging":
+                shutil.rmtree(scratch, ignore_errors=True)
     return closed
 
 

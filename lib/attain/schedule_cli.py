@@ -8,7 +8,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from attain import schedule as sch
-from attain.schedule_spec import targets
+from attain.params import output_name
+from attain.schedule_spec import target_params, targets
 
 EXIT_FAILED = 1
 
@@ -62,10 +63,16 @@ def cmd_list(schedule, out_dir: Path, args) -> int:
         last = (f"{_local(dt.datetime.fromisoformat(entry['slot']), job.timezone)} {entry.get('status', '')}"
                 if entry.get("slot") else "never")
         print(f"\n{job.name}  [{job.cron}  {job.timezone}]  {job.description or ''}".rstrip())
-        print(f"  runs:  {', '.join(t.id for t in targets(job))}")
+        print(f"  runs:  {', '.join(_report_names(job, now))}")
         print(f"  next:  {nexts}")
         print(f"  last:  {last}")
     return 0
+
+
+def _report_names(job, now: dt.datetime) -> list[str]:
+    """The files each target publishes (``03_tracking_daily``, ``03_tracking-hq``), as of the next run."""
+    day = now.astimezone(ZoneInfo(job.timezone)).date()
+    return [output_name(t.notebook, target_params(t, day, job.lag_days)) for t in targets(job)]
 
 
 def _print_results(run) -> None:
