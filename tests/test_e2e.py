@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -148,8 +149,9 @@ def test_situation_report_opens_with_the_answer(published):
     assert not re.search(r"\bC\d{8}\b", text) and not re.search(r"\bO20\d{11}\b", text)
 
 
-def test_failed_run_keeps_the_last_good_report(published):
-    out, _ = published
+def test_failed_run_keeps_the_last_good_report(published, tmp_path):
+    out = tmp_path / "reports"                      # a copy: the shared published folder stays as rendered
+    shutil.copytree(published[0], out)
     report = out / "2026-08" / "01_situation_analysis.html"
     good = report.read_bytes()
     # as of a day before the data starts: the notebook stops with a clear error; the

@@ -120,7 +120,8 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans", "PingFang SC", "Microsoft Y
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #ddd; vertical-align: top; }
-th { color: #555; font-weight: 600; } td.time { color: #666; white-space: nowrap; }
+th { color: #555; font-weight: 600; white-space: nowrap; } td.time { color: #666; white-space: nowrap; }
+td.job { white-space: nowrap; }
 .status { font-weight: 600; white-space: nowrap; } .note { color: #555; font-size: .9rem; }
 .banner { padding: .6rem .9rem; border-radius: 4px; background: #FDECEA; border-left: 4px solid #C62828; }
 .banner.ok { background: #EDF7EE; border-left-color: #2E7D32; }
@@ -154,13 +155,15 @@ def _status(run: dict | None, text: dict[str, str]) -> str:
             f'<span class="note">{html.escape(_when(run.get("started")))}</span>')
 
 
-def _run_note(run: dict | None, has_page: bool, out_dir: Path, text: dict[str, str]) -> str:
+def _run_note(run: dict | None, has_page: bool | None, out_dir: Path, text: dict[str, str]) -> str:
+    """The error, the failed notebook's link and (``has_page`` not None) whether an older page is shown."""
     if not run or run.get("status") in ("ok", "running"):
         return ""
     parts = [html.escape(run.get("error") or "")]
     if run.get("failed_notebook"):
         parts.append(_link(run["failed_notebook"], text["failed_nb"], out_dir))
-    parts.append(html.escape(text["kept_previous"] if has_page else text["no_report"]))
+    if has_page is not None:
+        parts.append(html.escape(text["kept_previous"] if has_page else text["no_report"]))
     return '<span class="note">' + " · ".join(p for p in parts if p) + "</span>"
 
 
@@ -203,9 +206,9 @@ def _recent(runs: list[dict], out_dir: Path, text: dict[str, str]) -> list[str]:
         target = run.get("target") or run.get("notebook") or ""
         page = _link(run.get("html"), target, out_dir) if status == "ok" and run.get("html") else html.escape(target)
         duration = text["seconds"].format(s=run["seconds"]) if run.get("seconds") is not None else ""
-        note = _run_note(run, True, out_dir, text).replace(html.escape(text["kept_previous"]), "")
+        note = _run_note(run, None, out_dir, text)
         rows.append(f'<tr><td class="time">{html.escape(_when(run.get("started")))}</td>'
-                    f'<td>{html.escape(run.get("job") or text["by_hand"])}</td><td>{page}</td>'
+                    f'<td class="job">{html.escape(run.get("job") or text["by_hand"])}</td><td>{page}</td>'
                     f'<td>{html.escape(run.get("period") or "")}</td>'
                     f'<td><span class="status" style="color:{_COLORS.get(status, "#555")}">'
                     f'{html.escape(text.get(status, status))}</span></td><td class="time">{duration}</td>'
