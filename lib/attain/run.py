@@ -39,25 +39,14 @@ from attain import artifacts, paths, runlog
 from attain.errors import AttainError, ParameterError, RunError
 from attain.params import NotebookSpec, find_notebook, output_name, period_label, validate_params
 from attain.publish import external_refs, publish_report
+from attain.render import HEADER_LABELS, header_fields, render_html, report_title
 from attain.report_index import write_index
 
 log = logging.getLogger(__name__)
 
 KERNEL = "python3"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATE_NAME = "attain"
 GLYPH_WARNING = "missing from font"
 _SKIP_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
-_HIDDEN_TAGS = {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell"}
-
-_HEADER_LABELS = {
-    "zh": {"label": "生成参数", "as_of": "数据截至", "period": "期间", "data_dir": "数据",
-           "plan_dir": "计划", "lookback_months": "回看月数", "cadence": "频率", "audience": "读者",
-           "owner": "负责人"},
-    "en": {"label": "Generated with", "as_of": "as of", "period": "period",
-           "data_dir": "data", "plan_dir": "plan", "lookback_months": "lookback months",
-           "cadence": "cadence", "audience": "audience", "owner": "owner"},
-}
 
 
 @dataclass
@@ -186,42 +175,6 @@ def _execute(source: Path, staged: Path, params: Mapping[str, Any],
     return find_failure(nb)
 
 
-# --------------------------------------------------------------------------- render
-
-def _header_fields(params: Mapping[str, Any], lang: str) -> list[list[str]]:
-    labels = _HEADER_LABELS[lang]
-    fields = []
-    for key in ("as_of", "period", "data_dir", "plan_dir", "lookback_months", "cadence", "audience", "owner"):
-        if params.get(key) is None:
-            continue
-        value = params[key]
-        if key.endswith("_dir"):
-            value = Path(str(value)).name or str(value)  # a folder name, never a full path
-        fields.append([labels[key], str(value)])
-    return fields
-
-
-def render_html(nb: Any, *, title: str, lang: str, header: dict[str, Any]) -> str:
-    """The reader's HTML: outputs and markdown only, self-contained."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
-    config = Config()
-    config.TagRemovePreprocessor.enabled = True
-    config.TagRemovePreprocessor.remove_cell_tags = set(_HIDDEN_TAGS)
-    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
-    exporter = HTMLExporter(
-        config=config, template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(TEMPLATES_DIR)], exclude_input=True,
-        exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True,
-        language_code=lang)
-    nb = nbformat.from_dict(nb)
-    nb.metadata["title"] = title
-    nb.metadata.pop("papermill", None)
-    body, _ = exporter.from_notebook_node(nb, resources={"attain": header})
-    return body
-
-
 # --------------------------------------------------------------------------- run
 
 def _resolve(spec_or_name: str | NotebookSpec) -> NotebookSpec:
@@ -246,20 +199,11 @@ def _keep_failed(staged: Path, out_dir: Path, period: str, name: str) -> Path | 
     return target
 
 
-_CADENCE_LABELS = {"zh": {"daily": "日报", "monthly": "月报"}, "en": {"daily": "daily", "monthly": "monthly"}}
-
-
-def report_title(spec: NotebookSpec, params: Mapping[str, Any], period: str, lang: str) -> str:
-    """``进度追踪 · 日报 · 2026-Q3 · hq``: the notebook's title, its cadence if not weekly, the period, the audience."""
-    parts = [spec.title(lang), _CADENCE_LABELS[lang].get(params.get("cadence", "")), period, params.get("audience")]
-    return " · ".join(p for p in parts if p)
-
-
 def _publish(spec: NotebookSpec, staged: Path, params: Mapping[str, Any], period: str,
              out_dir: Path) -> tuple[Path, Path, Path | None]:
     lang = params.get("lang", "zh")
     nb = nbformat.read(staged, as_version=4)
-    header = {"label": _HEADER_LABELS[lang]["label"], "fields": _header_fields(params, lang)}
+    header = {"label": HEADER_LABELS[lang]["label"], "fields": header_fields(params, lang)}
     page = render_html(nb, title=report_title(spec, params, period, lang), lang=lang, header=header)
     for tag in external_refs(page):
         log.warning("%s: report refers to an external resource: %s", spec.name, tag[:200])
