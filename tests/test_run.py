@@ -176,6 +176,23 @@ def test_run_many_continues_after_failure(tmp_path):
     assert no_leftovers(tmp_path)
 
 
+def test_run_many_with_jobs_runs_notebooks_side_by_side(tmp_path, monkeypatch):
+    # the stand-in notebook sleeps 4 s (its kernel inherits the variable); two jobs: the second starts
+    # before the first has finished, and each result still lands in its own file, in the order asked
+    monkeypatch.setenv("ATTAIN_TEST_SLEEP", "4")
+    specs = [NotebookSpec(n, "scheduled.ipynb", GoalSettingParams, True, "测试报告", "Test report")
+             for n in ("first", "second")]
+    results = run_many(specs, PARAMS, out_dir=tmp_path, notebook_dir=FIXTURES, jobs=2)
+    assert [(r.name, r.status) for r in results] == [("first", "ok"), ("second", "ok")]
+    runs = {r["target"]: r for r in runlog.runs(tmp_path)}
+    assert runs["second"]["started"] < runs["first"]["finished"]
+    assert runs["first"]["started"] < runs["second"]["finished"]
+    assert (tmp_path / "2026-Q2" / "first.html").is_file() and (tmp_path / "2026-Q2" / "second.html").is_file()
+    assert "first" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "second" in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert no_leftovers(tmp_path)
+
+
 def test_run_many_checks_all_parameters_first(tmp_path):
     with pytest.raises(ParameterError, match="'cadence'"):
         run_many([spec("ok")], {**PARAMS, "cadence": "weekly"}, out_dir=tmp_path,

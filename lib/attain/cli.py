@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 import logging
+import os
 import signal
 import sys
 import time
@@ -32,6 +33,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (write YYYY-MM-DD)") from None
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of jobs (write 1 or more)")
+    return value
 
 
 def _data_option(p: argparse.ArgumentParser) -> None:
@@ -84,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), default=None)
     p.add_argument("--out", type=_dir, default=None, metavar="DIR", help="default: reports/")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
+                   help="notebooks run at the same time (default: the number of cores)")
 
     from .schedule_cli import add_parser
     add_parser(sub, _dir)

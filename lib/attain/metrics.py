@@ -22,6 +22,7 @@ import pandas as pd
 
 from .contract import DIMENSIONS, TABLES
 from .data import Dataset
+from . import query_cache
 from .errors import MetricError
 from .metric_defs import METRICS, PARTS, Metric, dictionary
 from .timegrain import bucket, check_grain, labels, parse_date
@@ -35,7 +36,17 @@ def compute(ds: Dataset, metrics: Sequence[str], grain: str | None = None,
             by: Iterable[str] = (), start: str | dt.date | None = None,
             end: str | dt.date | None = None,
             where: Mapping[str, str | Sequence[str]] | None = None) -> pd.DataFrame:
-    """Metrics by ``grain`` and ``by`` over [start, end] (inclusive days) with dimension filters."""
+    """Metrics by ``grain`` and ``by`` over [start, end] (inclusive days) with dimension filters.
+
+    Inside a report pack the answer may come from :mod:`attain.query_cache` (same data, same question)."""
+    query = ("metrics.compute", list(metrics), grain, list(by), str(start), str(end),
+             sorted((k, _as_list(v)) for k, v in (where or {}).items()))
+    return query_cache.cached(ds, query, lambda: _compute(ds, metrics, grain, by, start, end, where))
+
+
+def _compute(ds: Dataset, metrics: Sequence[str], grain: str | None, by: Iterable[str],
+             start: str | dt.date | None, end: str | dt.date | None,
+             where: Mapping[str, str | Sequence[str]] | None) -> pd.DataFrame:
     wanted = _check_metrics(metrics)
     grain = check_grain(grain)
     dims = _check_dims(by, "--by")

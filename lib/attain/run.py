@@ -28,6 +28,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -312,11 +313,12 @@ def _remove_if_empty(folder: Path) -> None:
 def run_many(names: Iterable[str | NotebookSpec], params: Mapping[str, Any], *, out_dir: Path,
              jobs: int = 1, notebook_dir: Path | None = None, timeout: int | None = 1800,
              raise_on_failure: bool = True, job: str | None = None) -> list[RunResult]:
-    """Run several notebooks with one set of parameters, continuing after a failure.
+    """Run several notebooks with one set of parameters, ``jobs`` at a time, continuing after a failure.
 
     Each notebook gets only the parameters it accepts; a key no notebook accepts, or a bad
-    value, is a ParameterError before anything runs. Notebooks run one after another
-    (``jobs`` is accepted for later use). ``notebook_dir`` replaces ``notebooks/``. At the
+    value, is a ParameterError before anything runs. With ``jobs`` > 1 the notebooks run in
+    threads of this process (each in its own kernel; papermill and nbconvert through their
+    Python APIs), results in the order asked. ``notebook_dir`` replaces ``notebooks/``. At the
     end a RunError lists every failure (its ``results`` attribute holds all results),
     unless ``raise_on_failure`` is False.
     """
@@ -324,10 +326,16 @@ def run_many(names: Iterable[str | NotebookSpec], params: Mapping[str, Any], *, 
         raise ParameterError(f"jobs must be 1 or more, not {jobs}")
     specs = list(dict.fromkeys(_resolve(n) for n in names))
     per_spec = _split_params(specs, params)
-    results = []
-    for spec in specs:
+
+    def one(spec: NotebookSpec) -> RunResult:
         path = Path(notebook_dir) / spec.file if notebook_dir else None
-        results.append(_run_one(spec, per_spec[spec.name], out_dir, path, timeout, job))
+        return _run_one(spec, per_spec[spec.name], out_dir, path, timeout, job)
+
+    if jobs == 1 or len(specs) == 1:
+        results = [one(spec) for spec in specs]
+    else:
+        with ThreadPoolExecutor(max_workers=min(jobs, len(specs)), thread_name_prefix="attain-run") as pool:
+            results = list(pool.map(one, specs))
     failed = [r for r in results if r.status != "ok"]
     if failed and raise_on_failure:
         err = RunError("\n\n".join(f"{r.name}: {r.error}" for r in failed))

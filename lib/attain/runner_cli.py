@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from . import paths
+import os
+
+from . import paths, query_cache
 from .data import load_dataset
 from .params import merge_params, parse_cli_params, select_notebooks
 from .run import run_many
+
+
+def use_cache(out_dir) -> None:
+    """The notebooks of this command share aggregated query results through ``<reports>/_cache`` (their
+    kernels inherit the variable); an explicit ATTAIN_CACHE_DIR (empty: off) wins."""
+    os.environ.setdefault(query_cache.ENV, str(out_dir / "_cache"))
 
 
 def run_from_cli(args) -> int:
@@ -22,7 +30,8 @@ def run_from_cli(args) -> int:
         params["as_of"] = ds.date_range("orders")[1].isoformat()
         print(f"as of {params['as_of']} (the last day of the orders data; use --as-of to change)")
     out_dir = args.out or paths.default_reports_dir()
-    results = run_many(specs, params, out_dir=out_dir, raise_on_failure=False)
+    use_cache(out_dir)
+    results = run_many(specs, params, out_dir=out_dir, jobs=args.jobs, raise_on_failure=False)
     for r in results:
         where = r.html if r.status == "ok" else r.failed_notebook
         print(f"{r.status:>6}  {r.name}  {r.period}  {where}  ({r.seconds:.1f} s)")

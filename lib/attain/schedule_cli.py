@@ -119,4 +119,7 @@ ACTIONS = {"list": cmd_list, "run-due": cmd_run_due, "run": cmd_run, "serve": cm
 def cmd_schedule(args) -> int:
     schedule = sch.load(args.schedule)
     out_dir = sch.reports_dir(schedule, args.out)
+    if args.action in ("run-due", "run"):
+        from attain.runner_cli import use_cache
+        use_cache(out_dir)
     return ACTIONS[args.action](schedule, out_dir, args)
