@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test lab sample validate fonts browser clean
+.PHONY: help reports test lab sample validate fonts browser clean bench
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -72,6 +72,11 @@ $(AIRFLOW_STAMP):
 
 lab: $(STAMP) fonts sample ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Benchmarks are not timed tests: `make bench` measures the scale goals (issue 8) on this machine, prints a
+# table and writes bench/results.json. Generates 10 M / 1 M-order data in bench/.data/ once (reused after).
+bench: $(STAMP) fonts sample ## measure speed and memory goals (table + bench/results.json)
+	$(BIN)/python bench/run.py
 
 clean: ## remove generated reports (keeps data and .venv)
 	rm -rf reports

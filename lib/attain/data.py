@@ -1,4 +1,4 @@
-"""Load a data folder, check it against the data contract, expose it on DuckDB.
+"""Load a data folder, check it against the data contract, expose it on DuckDB (or Spark).
 
 ``load_dataset(DIR)`` finds the tables (see ``attain.sources``), checks every row in the
 engine (required values present, dates and numbers parse, amounts not negative), and loads
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import paths
+from . import engines, paths
 from .contract import Column, Table
 from .errors import DataError
 from .sources import Source, discover, quote_ident, sql_string
@@ -52,15 +52,25 @@ class _Check:
 
 
 class Dataset:
-    """Typed contract tables on an embedded DuckDB connection."""
+    """Typed contract tables on an embedded DuckDB connection, queried there or on Spark.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, data_dir: Path, tables: dict[str, TableInfo]):
+    ``con`` always holds the checked tables (DuckDB); ``engine`` names where ``table()`` expressions run.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, data_dir: Path, tables: dict[str, TableInfo],
+                 engine: str = "duckdb", backend=None, views: dict[str, str] | None = None):
         self.con = con
         self.data_dir = data_dir
         self.tables = tables
+        self.engine = engine
+        self._backend = backend
+        self._views = views or {}
 
     @cached_property
     def ibis(self):
+        """The ibis backend the metric layer queries."""
+        if self._backend is not None:
+            return self._backend
         import ibis
         return ibis.duckdb.from_connection(self.con)
 
@@ -69,7 +79,7 @@ class Dataset:
         if name not in self.tables:
             raise DataError(f"table '{name}' is not in this data folder", file=self.data_dir,
                             hint=f"add {name}.csv (or map it in mapping.yml)")
-        return self.ibis.table(name)
+        return self.ibis.table(self._views.get(name, name))
 
     def has_table(self, name: str) -> bool:
         return name in self.tables
@@ -109,14 +119,21 @@ def _no_progress_bar(con) -> None:
         pass
 
 
-def load_dataset(data_dir: str | Path | None = None) -> Dataset:
-    """Load and check every table of a data folder (relative paths: from the project root)."""
+def load_dataset(data_dir: str | Path | None = None, engine: str | None = None) -> Dataset:
+    """Load and check every table of a data folder (relative paths: from the project root).
+
+    ``engine``: ``"duckdb"`` or ``"spark"``; None takes ``ATTAIN_ENGINE`` (default duckdb). The checks always
+    run in DuckDB; with Spark the checked tables are then handed over (see ``attain.engines``)."""
+    engine_name = engines.choose(engine)
     folder = paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir()
     sources = discover(folder)
     con = duckdb.connect()
     _no_progress_bar(con)
     infos = {name: _load_table(con, src) for name, src in sources.items()}
-    return Dataset(con, folder, infos)
+    if engine_name == "duckdb":
+        return Dataset(con, folder, infos)
+    backend, views = engines.spark_backend(con, list(infos))
+    return Dataset(con, folder, infos, engine=engine_name, backend=backend, views=views)
 
 
 # --- building the SQL -----------------------------------------------------------------
