@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -188,6 +189,8 @@ def portable(value, work: Path):
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    # a stop signal ends the bench like an error: the scratch folder is removed, running commands are stopped
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     started = dt.datetime.now().astimezone()
     facts = machine.facts(ROOT)
     say(f"bench on {facts['cpu_model']} × {facts['cpu_count']}, {(facts['ram_bytes'] or 0) / GB:.1f} GB RAM, "

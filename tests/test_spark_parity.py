@@ -12,18 +12,22 @@ FAIL and say what to install — a parity test that skips itself would prove not
 
 from __future__ import annotations
 
+import importlib
 import math
+import os
+import shutil
 import time
 from pathlib import Path
 
 import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
 from attain import engines
 from attain.contract import DIMENSIONS, TABLES
-from attain.data import load_dataset
+from attain.data import Dataset, load_dataset
 from attain.engines import EngineError
 from attain.metric_defs import METRICS, PARTS
 from attain.metrics import compute
@@ -41,7 +45,7 @@ WINDOWS = (("2024-12-28", "2025-01-07"), ("2026-03-29", "2026-04-03"))
 # return_rate repurchase_rate gross_margin): 6 grains x (no dimension + channel, category, region) = 24 each.
 # 15 read traffic or spend, which are recorded by channel only (uv pv sessions bounces bounce_rate
 # conversion_rate spend impressions clicks ctr cpc cac cpa roas roi): 6 grains x (none + channel) = 12 each.
-EXPECTED_COMBINATIONS = 11 * 24 + 15 * 12        # = 444 per data folder
+EXPECTED_COMBINATIONS = 11 * 24 + 15 * 12        # = 444 per data folder (888 compared in all)
 EXPECTED_REQUESTS = 6 * 4                         # compute() calls per data folder and engine
 
 
@@ -116,9 +120,11 @@ def spark(tmp_path_factory):
         for name in ("SPARK_REMOTE", "ATTAIN_SPARK_MASTER", "ATTAIN_SPARK_STAGING", "SPARK_HOME"):
             env.delenv(name, raising=False)
         try:
-            session = engines.spark_session()
+            session, problem = engines.spark_session(), None
         except EngineError as err:
-            pytest.fail(f"Spark cannot run here, so DuckDB/Spark parity cannot be checked:\n{err}", pytrace=False)
+            session, problem = None, err
+    if problem is not None:
+        pytest.fail(f"Spark cannot run here, so DuckDB/Spark parity cannot be checked:\n{problem}", pytrace=False)
     assert session.sparkContext.master == "local[2]"
     for key, value in SMALL_DATA_CONF.items():
         session.conf.set(key, value)
@@ -148,6 +154,24 @@ def datasets(spark, sample_slice) -> dict[str, tuple]:
 
 
 # --- the combinations ------------------------------------------------------------------------------
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def test_spark_is_installed():
+    """Java and pyspark are there (when not, every Spark test below fails too; this one says it first)."""
+    missing = [what for what, found in (
+        ("pyspark (pip install -e '.[spark]')", _importable("pyspark.sql")),
+        ("Java 17 (apt-get install openjdk-17-jre-headless, or set JAVA_HOME)",
+         bool(os.environ.get("JAVA_HOME")) or shutil.which("java") is not None)) if not found]
+    if missing:
+        pytest.fail("the DuckDB/Spark parity test needs " + " and ".join(missing), pytrace=False)
+
 
 def test_the_combinations_are_the_ones_counted_by_hand():
     assert len(METRICS) == 26
@@ -201,6 +225,28 @@ def test_parity_with_a_date_range_and_filters(datasets, folder):
     duck, spark = compute(duck_ds, metrics, **kwargs), compute(spark_ds, metrics, **kwargs)
     assert len(duck) > 0 and set(duck["channel"]) <= {"直播", "私域"}
     assert mismatches(duck, spark, ["week", "channel"], metrics) == []
+
+
+def test_hand_over_through_the_driver_keeps_wall_clock_times(spark, datasets):
+    """Without a staging folder (a remote Spark) the rows travel through the driver (createDataFrame). A driver in
+    another time zone must not move an order to another day: the fixture has orders at 08:00, 10:00 and 23:59:59."""
+    duck_ds, _ = datasets["small"]
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TZ", "Asia/Shanghai")
+        time.tzset()
+        spark.conf.set("spark.sql.session.timeZone", "America/Los_Angeles")
+        try:
+            views = engines.hand_over(duck_ds.con, spark, list(duck_ds.tables), folder=None)
+        finally:
+            env.undo()
+            time.tzset()
+            spark.conf.set("spark.sql.session.timeZone", "UTC")       # as ibis.pyspark.connect sets it
+    ds = Dataset(duck_ds.con, duck_ds.data_dir, duck_ds.tables, engine="spark",
+                 backend=ibis.pyspark.connect(spark), views=views)
+    metrics = ["gmv", "orders", "new_buyers", "repurchase_rate", "bounce_rate", "cac"]
+    duck, spark_frame = compute(duck_ds, metrics, grain="day"), compute(ds, metrics, grain="day")
+    assert len(duck) == 12          # 10 order days and 2 days with only traffic or spend
+    assert mismatches(duck, spark_frame, ["day"], metrics) == []
 
 
 # --- choosing the engine -----------------------------------------------------------------------------

@@ -100,7 +100,8 @@ def master(environ: Mapping[str, str] = os.environ) -> str | None:
 
 def _log_config() -> str:
     """A log4j2 file that keeps Spark's JVM quiet (errors only) in local mode."""
-    path = Path(tempfile.gettempdir()) / "attain-spark-log4j2.properties"
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    path = Path(tempfile.gettempdir()) / f"attain-spark-log4j2-{uid}.properties"
     if not path.is_file() or path.read_text(encoding="utf-8") != _LOG4J:
         tmp = path.with_name(f"{path.name}.{os.getpid()}")
         tmp.write_text(_LOG4J, encoding="utf-8")
@@ -122,13 +123,14 @@ def spark_session(environ: Mapping[str, str] = os.environ):
     if environ.get("SPARK_REMOTE"):
         return _start(builder.remote(environ["SPARK_REMOTE"]), "SPARK_REMOTE")
     url = master(environ)
-    if url is not None:
-        builder = builder.master(url)
-    if url is not None and url.startswith("local"):
+    if url is None:
+        return _start(builder, "spark-defaults.conf")
+    builder = builder.master(url)
+    if url.startswith("local"):
         for key, value in LOCAL_CONF.items():
             builder = builder.config(key, value)
         builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_log_config()}")
-    return _start(builder, ENV_MASTER if environ.get(ENV_MASTER) else "spark.master")
+    return _start(builder, ENV_MASTER if environ.get(ENV_MASTER, "").strip() else f"Spark {url}")
 
 
 def _start(builder, where: str):
@@ -181,10 +183,20 @@ def hand_over(con, session, names, folder: str | None) -> dict[str, str]:
             con.execute(f"COPY {_quote(name)} TO '{_escape(str(path))}' (FORMAT parquet)")
             frame = session.read.parquet(path.as_uri())     # file://, whatever the cluster's default file system
         else:
-            frame = session.createDataFrame(con.table(_quote(name)).df())
+            rel = con.sql(f"SELECT * FROM {_quote(name)}")
+            frame = session.createDataFrame(rel.fetchall(), _spark_schema(rel))
         views[name] = f"attain_{tag}_{name}"
         frame.createOrReplaceTempView(views[name])
     return views
+
+
+def _spark_schema(rel):
+    """The Spark schema of a DuckDB relation of contract types. Timestamps are TIMESTAMP_NTZ, as when Spark reads
+    DuckDB's Parquet: wall-clock values that no time zone (the driver's, the session's) can shift."""
+    from pyspark.sql import types as T
+    kinds = {"VARCHAR": T.StringType, "DOUBLE": T.DoubleType, "BIGINT": T.LongType, "BOOLEAN": T.BooleanType,
+             "DATE": T.DateType, "TIMESTAMP": T.TimestampNTZType}
+    return T.StructType([T.StructField(col, kinds[str(kind)](), True) for col, kind in zip(rel.columns, rel.types)])
 
 
 def _quote(name: str) -> str:
