@@ -45,15 +45,32 @@ def _published_folder(tmp_path_factory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "published"
 
 
+# Fake secrets in the environment of the shared sample render (and so of its kernels): test_secrets_privacy.py
+# scans every file the render writes, and its output, for them. Nothing listens on port 9 of 127.0.0.1, so
+# each notification the render attempts fails at once (and must not quote the URL).
+PLANTED_SECRETS = {
+    "ATTAIN_WEBHOOK_URL": "http://127.0.0.1:9/hook/TOKEN-wh7Qz3Kp9xLm2VbN?sign=SIGN-4tYu8IoP2aSd",
+    "ATTAIN_WAREHOUSE_URL": "postgresql://attain_reader:PASSWORD-pg5Rt8Yw1Zq4@warehouse.internal:5432/sales",
+    "AWS_ACCESS_KEY_ID": "AKIAFAKEQX3ZP9LM2VBT",
+    "AWS_SECRET_ACCESS_KEY": "SECRET-aws3Jf8Kq2Lp7Xz1Wm5Nb9Vc4",
+    "SPARK_REMOTE": "sc://spark.internal:15002/;token=TOKEN-sc6Hd2Ug8Yt4Re1",
+}
+
+
 def _publish(out: Path) -> str:
-    """Render the sample reports into ``out``; the stdout of ``attain run all``. Fails with the commands' output."""
+    """Render the sample reports into ``out`` with ``PLANTED_SECRETS`` in the environment; the stdout of
+    ``attain run all``. Every command's stdout and stderr go to ``published.log`` beside ``out``. Fails with
+    the commands' output."""
     outputs = []
-    for args in PUBLISH_COMMANDS:
-        proc = subprocess.run([str(Path(sys.executable).parent / "attain"), *args, "--out", str(out)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=900)
-        if proc.returncode != 0:
-            raise RuntimeError(f"attain {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-        outputs.append(proc.stdout)
+    env = {**os.environ, **PLANTED_SECRETS}
+    with open(out.with_name("published.log"), "w", encoding="utf-8") as log:
+        for args in PUBLISH_COMMANDS:
+            proc = subprocess.run([str(Path(sys.executable).parent / "attain"), *args, "--out", str(out)],
+                                  capture_output=True, text=True, cwd=ROOT, timeout=900, env=env)
+            log.write(f"$ attain {' '.join(args)}\n{proc.stdout}{proc.stderr}")
+            if proc.returncode != 0:
+                raise RuntimeError(f"attain {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+            outputs.append(proc.stdout)
     return outputs[0]
 
 

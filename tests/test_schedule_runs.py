@@ -210,6 +210,7 @@ def test_a_failed_run_is_logged_and_shown_and_the_next_slot_runs(one_job):
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     run = one_job.runs()[-1]
     assert run["status"] == "failed" and "planted failure: boom" in run["error"]
+    assert "planted failure: boom" in failed.stderr          # the reason is shown, not only the notebook's path
     assert (one_job.out / run["failed_notebook"]).is_file()
     assert {p: p.read_bytes() for p in (one_job.out / "2026-Q3").iterdir()} == before
     index = (one_job.out / "index.html").read_text(encoding="utf-8")

@@ -35,14 +35,21 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (write YYYY-MM-DD)") from None
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of jobs (write 1 or more)")
-    return value
+def _positive(what: str, example: str):
+    """An argparse type: a whole number of at least 1, else a message saying what to write."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number of {what} (write {example})")
+        return value
+    return parse
+
+
+_jobs = _positive("jobs", "1 or more")
+_seconds = _positive("seconds", "e.g. 3600")
 
 
 def _data_option(p: argparse.ArgumentParser) -> None:
@@ -62,8 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 ≈ 1 million orders)")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the folder already has orders")
 
-    p = sub.add_parser("validate", help="check a data folder against the data contract")
+    p = sub.add_parser("validate", help="check a data folder (and plan files) against the contract")
     _data_option(p)
+    p.add_argument("--plan", type=_dir, default=None, metavar="DIR",
+                   help="also check every plan file in DIR (goals.yaml, budget.yaml, ...)")
+    p.add_argument("--today", type=_date, default=None, metavar="DATE",
+                   help="rows dated after this day are refused (default: the day the command runs)")
 
     p = sub.add_parser("metrics", help="compute metrics from the metric dictionary")
     p.add_argument("metric", nargs="*", help="metric ids, e.g. gmv aov")
@@ -97,19 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, metavar="N",
                    help="notebooks run at the same time (default: the number of cores)")
+    p.add_argument("--timeout", type=_seconds, default=1800, metavar="SECONDS",
+                   help="time limit of each notebook as a whole (default 1800); past it the run is stopped and fails")
 
     from .schedule_cli import add_parser
     add_parser(sub, _dir)
     return parser
 
 
-def _show_warnings(name: str) -> None:
+def _show_warnings(name: str, level: int = logging.WARNING) -> None:
     logger = logging.getLogger(name)
     if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("attain: %(message)s"))
-        handler.setLevel(logging.WARNING)
+        handler.setLevel(level)
         logger.addHandler(handler)
+    if logger.getEffectiveLevel() > level:
+        logger.setLevel(level)
 
 
 class Terminated(KeyboardInterrupt):
@@ -124,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     # the command prints its own summary; library log lines go to handlers a scheduler sets up
     logging.getLogger("attain").addHandler(logging.NullHandler())
     _show_warnings("attain.notify")   # a webhook that did not take the message is said on stderr
+    _show_warnings("attain.data", logging.INFO)   # what the loader fixed on its own (GBK, 1,234.50) is said
     args = build_parser().parse_args(argv)
     if not (args.command == "schedule" and args.action == "serve"):   # serve handles its own signals
         signal.signal(signal.SIGTERM, _on_sigterm)
@@ -160,9 +176,14 @@ def cmd_sample(args) -> int:
 def cmd_validate(args) -> int:
     from .data import load_dataset
     ds = load_dataset(args.data)
+    check_not_after(ds, args.today or dt.date.today())
     print(f"data folder: {ds.data_dir}")
     print(ds.quality().to_string(index=False))
     print("OK: every table meets the data contract")
+    if args.plan is not None:
+        from .planfile import check_folder
+        checked = check_folder(args.plan)
+        print(f"OK: plan files in {args.plan}: {', '.join(checked) or 'none'}")
     return 0
 
 
@@ -221,12 +242,20 @@ def _print_frame(frame, fmt: str) -> None:
 
 
 def cmd_lint_goals(args) -> int:
+    from .goals import GOALS_FILE
     from .smart_view import lint
-    return lint(args.plan, args.data, as_of=args.as_of, strict=args.strict, lang=args.lang,
-                forecast=args.forecast)
+    status = lint(args.plan, args.data, as_of=args.as_of, strict=args.strict, lang=args.lang,
+                  forecast=args.forecast)
+    if status:
+        goals = (args.plan or paths.default_plan_dir()) / GOALS_FILE
+        print(f"attain: {goals}: some goals fail the SMART check (the goal ids and reasons are listed above)\n"
+              "  What to do: fix those goals in goals.yaml (metric id, period, one owner, a numeric target), "
+              "or run without --strict", file=sys.stderr)
+    return status
 
 
 def cmd_run(args) -> int:
+    check_run(args)   # names, parameters, folders and plan files: a mistake stops here, before any kernel
     from .runner_cli import run_from_cli
     return run_from_cli(args)
 
@@ -234,6 +263,73 @@ def cmd_run(args) -> int:
 def cmd_schedule(args) -> int:
     from .schedule_cli import cmd_schedule as run_schedule
     return run_schedule(args)
+
+
+# --- checks before work starts ---------------------------------------------------------------
+
+#: the plan files each notebook reads (checked before its kernel starts)
+PLAN_FILES = {
+    "01_situation_analysis": ("channels.yaml", "swot.yaml", "capabilities.yaml"),
+    "02_goal_setting": ("goals.yaml", "plan.yaml", "budget.yaml"),
+    "03_tracking": ("goals.yaml", "plan.yaml", "budget.yaml", "alerts.yaml", "checkins.yaml", "risks.yaml"),
+    "04_quarterly_retrospective": ("goals.yaml", "plan.yaml", "budget.yaml", "experiments.yaml", "lessons.yaml"),
+}
+#: stands in for an as_of taken from the data when the other parameters are checked before loading
+_PLACEHOLDER_AS_OF = "2000-01-01"
+
+
+def check_run(args) -> None:
+    """`attain run`'s cheap checks, before the data are loaded: notebook names, parameters (each notebook's
+    model), the data and plan folders, and the plan files the chosen notebooks read."""
+    from .errors import DataError
+    from .params import merge_params, parse_cli_params, select_notebooks, validate_params
+    from .planfile import check_folder
+    specs = select_notebooks(args.notebooks)
+    options = {"period": args.period, "as_of": args.as_of, "lang": args.lang,
+               "data_dir": str(args.data) if args.data else None,
+               "plan_dir": str(args.plan) if args.plan else None}
+    params = merge_params(options, parse_cli_params(args.param))
+    for spec in specs:
+        validate_params(spec, {"as_of": _PLACEHOLDER_AS_OF, **params})
+    data = args.data or (paths.resolve(params["data_dir"]) if "data_dir" in params else None)
+    if data is not None and not data.is_dir():
+        raise DataError("the data folder does not exist", file=data, where="--data",
+                        hint="check the path, or generate the sample with `attain sample`")
+    plan = paths.resolve(params["plan_dir"]) if "plan_dir" in params else paths.default_plan_dir()
+    wanted = tuple(sorted({f for spec in specs for f in PLAN_FILES.get(spec.name, ())}))
+    if wanted:
+        check_folder(plan, only=wanted)
+
+
+def check_not_after(ds, today: dt.date) -> None:
+    """Refuse rows dated after ``today`` (the day the command runs): an export cannot hold orders from the
+    future, so such a date is a typo (2062 for 2026) or a day/month swap. Rows after a report's as_of are
+    not refused: re-rendering an earlier period is normal, and the reports cut at as_of."""
+    from .errors import DataError
+    for name, info in ds.tables.items():
+        if info.date_max is None or info.date_max <= today:
+            continue
+        col = info.source.table.date_column
+        count, shown = _rows_after(ds, name, col, today, numbered=info.source.where is None)
+        raise DataError(f"column '{col}': {count} row(s) dated after today ({today}) — e.g. {shown}",
+                        file=info.source.origin, where=f"table {name}",
+                        hint="fix the dates (a typo in the year? day and month swapped?); "
+                             "use --today DATE if this machine's clock is wrong")
+
+
+def _rows_after(ds, name: str, col: str, today: dt.date, numbered: bool) -> tuple[object, str]:
+    """How many rows of a loaded table are dated after ``today``, and up to three of them in words."""
+    import duckdb
+    day = f'CAST("{col}" AS DATE)'
+    try:
+        count = ds.con.execute(f'SELECT COUNT(*) FROM "{name}" WHERE {day} > ?', [today]).fetchone()[0]
+        rows = ds.con.execute(f'SELECT row_number() OVER () AS _row, {day} AS d FROM "{name}" '
+                              f"QUALIFY d > ? ORDER BY _row LIMIT 3", [today]).fetchall()
+    except duckdb.Error:
+        return "some", f"the latest is {ds.tables[name].date_max}"
+    if numbered:
+        return count, "; ".join(f"row {r} (line {r + 1}): {d}" for r, d in rows)
+    return count, "; ".join(str(d) for _, d in rows)
 
 
 COMMANDS = {"sample": cmd_sample, "validate": cmd_validate, "metrics": cmd_metrics, "lint-goals": cmd_lint_goals,

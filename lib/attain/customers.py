@@ -21,6 +21,8 @@ every per-buyer step runs in the engine (ibis on DuckDB) and no customer id leav
   F = distinct orders, M = GMV (returns included, the ``gmv`` 口径, so tier GMV shares add up to
   the buyers' GMV). Each is scored 1–5 by quintile (``ntile``; R reversed: recent = 5; buyers
   with equal values share the lower score), summed 3–15, and tiered by ``RFM`` below.
+- *small groups*: the frames are complete; where they are shown (tables, charts, the finding) a group of
+  fewer than ``MIN_GROUP`` buyers is hidden (:mod:`attain.viz_customers`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ class RfmTiers:
 
 
 RFM = RfmTiers()
+MIN_GROUP = 10
+"""The smallest group of buyers the customer section shows (k-anonymity with k = 10).
+
+A tier, cohort, quarter or month's new/returning split of 1-9 buyers would let a reader who knows one of
+them (a colleague, a big client, the only buyer in a new region) read off that person's spending and
+behaviour: with ten or more the figures describe a crowd. Ten is the usual rule of thumb of statistical
+disclosure control (many statistics offices use 3-10; the stricter end suits a report mailed around a
+company). Smaller groups show as "< 10" and the report says so (:mod:`attain.viz_customers`)."""
 TIERS = ("high", "potential", "low")        # top of the pyramid first
 COHORT_MONTHS = 12                          # cohorts: the window's last 12 full months
 MAX_OFFSET = 11                             # months since the first order, 0..11
@@ -94,6 +104,7 @@ class Customers:
     #                                        median_recency, median_frequency, gmv_per_buyer
     rfm_start: dt.date | None = None
     rules: RfmTiers = RFM                  # the RFM rules used (thresholds printed under the table)
+    min_group: int = MIN_GROUP             # groups of fewer buyers are not shown (see MIN_GROUP)
 
 
 # --- engine-side pieces ----------------------------------------------------------------------
@@ -290,12 +301,13 @@ def has_customer_ids(ds) -> bool:
     return ds.has_column("orders", "customer_id") and info.null_share.get("customer_id", 0.0) < 1.0
 
 
-def analyse(ds, as_of: str | dt.date, lookback_months: int = 24) -> Customers:
-    """Every frame of the customer section, from a loaded dataset."""
+def analyse(ds, as_of: str | dt.date, lookback_months: int = 24, min_group: int = MIN_GROUP) -> Customers:
+    """Every frame of the customer section, from a loaded dataset (complete: small groups are hidden only
+    where the section is shown, by ``min_group``)."""
     window, data_start, _ = data_window(ds, as_of, lookback_months)
     if not has_customer_ids(ds):
-        return Customers(window, data_start, reason="cust.no_ids")
-    return Customers(window, data_start, monthly=new_returning(ds, window, data_start),
+        return Customers(window, data_start, reason="cust.no_ids", min_group=min_group)
+    return Customers(window, data_start, min_group=min_group, monthly=new_returning(ds, window, data_start),
                      trailing=trailing_new_share(ds, window, data_start),
                      quarterly=repurchase(ds, window, data_start),
                      cohorts=cohort_retention(ds, window, data_start),
@@ -314,13 +326,14 @@ def finding(result: Customers, lang: str) -> str:
         parts.append(i18n.t("cust.f.new", lang, share=i18n.fmt_pct(tr["new_share"], decimals=0)))
     q = last_full_quarter(result.window.as_of)
     hit = result.quarterly[result.quarterly["quarter"] == q] if result.quarterly is not None else []
-    if len(hit) and not i18n.is_missing(hit["repurchase_rate"].iloc[0]):
+    if len(hit) and not i18n.is_missing(hit["repurchase_rate"].iloc[0]) \
+            and not viz_customers.is_small(hit["buyers"].iloc[0], result.min_group):
         row = hit.iloc[0]
         key = "cust.f.repurchase" if i18n.is_missing(row["change"]) else "cust.f.repurchase_yoy"
         parts.append(i18n.t(key, lang, quarter=i18n.fmt_quarter(q, lang), rate=i18n.fmt_pct(row["repurchase_rate"]),
                             pp=i18n.fmt_pp(row["change"], lang)))
     top = result.rfm.set_index("tier").loc["high"] if result.rfm is not None else None
-    if top is not None and result.rfm["buyers"].sum():
+    if top is not None and result.rfm["buyers"].sum() and "high" not in viz_customers.hidden_tiers(result):
         parts.append(i18n.t("cust.f.value", lang, buyers=i18n.fmt_pct(top["buyer_share"], decimals=0),
                             gmv=i18n.fmt_pct(top["gmv_share"], decimals=0)))
     if not parts:
@@ -340,20 +353,23 @@ def show(result: Customers, lang: str) -> None:
         return
     display.heading("cust.new_returning", lang, level=3)
     display.table(v.monthly_table(result, lang))
-    for text in v.monthly_notes(result, lang):
+    for text in [*v.monthly_notes(result, lang), v.small_note(result, lang, "monthly")]:
         display.note(text)
     display.figure(v.new_returning(result, lang))
     display.heading("cust.repurchase", lang, level=3)
     display.table(v.quarter_table(result, lang))
     display.note(v.quarter_note(result, lang))
+    display.note(v.small_note(result, lang, "quarterly"))
     display.heading("cust.cohorts", lang, level=3)
     display.figure(v.cohort_heatmap(result, lang))
     display.note(v.cohort_note(result, lang))
+    display.note(v.small_note(result, lang, "cohorts"))
     display.heading("cust.value", lang, level=3)
     display.table(v.tier_table(result, lang))
     display.note(v.rfm_note(result, lang))
+    display.note(v.small_note(result, lang, "tiers"))
     display.figure(v.value_pyramid(result, lang))
 
 
-__all__ = ["RFM", "RfmTiers", "TIERS", "Customers", "analyse", "new_returning", "trailing_new_share", "repurchase",
-           "cohort_retention", "first_full_month", "has_customer_ids", "finding", "show"]
+__all__ = ["MIN_GROUP", "RFM", "RfmTiers", "TIERS", "Customers", "analyse", "new_returning", "trailing_new_share",
+           "repurchase", "cohort_retention", "first_full_month", "has_customer_ids", "finding", "show"]

@@ -10,6 +10,8 @@ A problem raises ``DataError`` naming the file, the column and example rows.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,8 +19,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import engines, paths
+from . import engines, paths, scratch_db
 from .contract import Column, Table
+from .csvfix import THOUSANDS_RE
 from .errors import DataError
 from .sources import Source, discover, quote_ident, sql_string
 
@@ -28,6 +31,12 @@ TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d"
 NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
                  "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "DECIMAL")
 MAX_EXAMPLES = 3
+#: amounts and counts at or above this are refused: no shop's row is worth 10^15, and a count above it is
+#: a mangled export (Excel's 1.23E+20); it also keeps counts far from the BIGINT limit
+MAX_VALUE = 1e15
+#: tables where two rows for the same key would be counted twice (one row per day and channel)
+UNIQUE_KEYS = {"traffic": ("date", "channel")}
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,6 +50,11 @@ class TableInfo:
     date_min: dt.date | None = None
     date_max: dt.date | None = None
     null_share: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def notes(self) -> list[str]:
+        """What the loader fixed on its own (an encoding, thousands separators), in words."""
+        return list(self.source.notes)
 
 
 @dataclass
@@ -106,6 +120,7 @@ class Dataset:
                 "filtered_out": info.filtered_out,
                 "empty_values": ", ".join(f"{c} {s:.1%}" for c, s in sorted(nulls.items())) or "-",
                 "defaulted_columns": ", ".join(absent) or "-",
+                "notes": "; ".join(info.notes) or "-",
             })
         return pd.DataFrame(rows)
 
@@ -127,13 +142,21 @@ def load_dataset(data_dir: str | Path | None = None, engine: str | None = None) 
     engine_name = engines.choose(engine)
     folder = paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir()
     sources = discover(folder)
-    con = duckdb.connect()
-    _no_progress_bar(con)
-    infos = {name: _load_table(con, src) for name, src in sources.items()}
-    if engine_name == "duckdb":
-        return Dataset(con, folder, infos)
-    backend, views = engines.spark_backend(con, list(infos))
-    return Dataset(con, folder, infos, engine=engine_name, backend=backend, views=views)
+    con, scratch = scratch_db.connect(scratch_db.source_bytes(sources))
+    try:
+        _no_progress_bar(con)
+        infos = {name: _load_table(con, src) for name, src in sources.items()}
+        if engine_name == "duckdb":
+            ds = Dataset(con, folder, infos)
+        else:
+            backend, views = engines.spark_backend(con, list(infos))
+            ds = Dataset(con, folder, infos, engine=engine_name, backend=backend, views=views)
+    except BaseException:
+        scratch_db.drop(con, scratch)
+        raise
+    if scratch is not None:
+        weakref.finalize(ds, scratch_db.drop, con, scratch)   # also runs at interpreter exit
+    return ds
 
 
 # --- building the SQL -----------------------------------------------------------------
@@ -167,7 +190,48 @@ def _raw_exprs(con, src: Source) -> dict[str, str]:
             file=src.origin, where=src.table.name, hint=how)
     if src.mapping_file:
         _check_expressions(con, src, exprs, found)
+    _check_unique(con, src, exprs)
+    _note_thousands(con, src, exprs)
+    for note in src.notes:
+        log.info("%s: %s", src.file, note)
     return exprs
+
+
+def _check_unique(con, src: Source, exprs: dict[str, str]) -> None:
+    """Two rows for one key of ``UNIQUE_KEYS`` (e.g. traffic of one day and channel) would be counted twice."""
+    key = [c for c in UNIQUE_KEYS.get(src.table.name, ()) if c in exprs]
+    if not key:
+        return
+    cols = ", ".join(f"{_text(exprs[c])} AS {quote_ident(c)}" for c in key)
+    where = f" WHERE {src.where}" if src.where else ""
+    dupes = con.execute(
+        f"SELECT {', '.join(map(quote_ident, key))}, list(_row ORDER BY _row)[:{MAX_EXAMPLES}], COUNT(*) "
+        f"FROM (SELECT row_number() OVER () AS _row, {cols} FROM {src.raw_from}{where}) "
+        f"GROUP BY ALL HAVING COUNT(*) > 1 ORDER BY MIN(_row) LIMIT {MAX_EXAMPLES}").fetchall()
+    if dupes:
+        shown = "; ".join(f"{' / '.join(map(str, d[:len(key)]))} in rows {', '.join(map(str, d[-2]))}"
+                          for d in dupes)
+        raise DataError(f"the same {' and '.join(key)} appear in more than one row, so they would be counted "
+                        f"twice — e.g. {shown}", file=src.origin,
+                        where=f"table {src.table.name}, columns {', '.join(key)}",
+                        hint="keep one row per " + " and ".join(key) + " (sum the rows, or drop the copies)")
+
+
+def _note_thousands(con, src: Source, exprs: dict[str, str]) -> None:
+    """Say how many text numbers were written with thousands separators (read by ``_number``)."""
+    types = _types(con, src, exprs)
+    cols = [c for c in src.table.columns
+            if c.type in ("number", "count") and c.name in exprs and not _is_numeric(types[c.name])]
+    if not cols:
+        return
+    where = f" WHERE {src.where}" if src.where else ""
+    parts = [f"COUNT(*) FILTER (WHERE regexp_full_match({_text(exprs[c.name])}, '{THOUSANDS_RE}'))"
+             for c in cols]
+    counts = con.execute(f"SELECT {', '.join(parts)} FROM {src.raw_from}{where}").fetchone()
+    for col, n in zip(cols, counts):
+        if n:
+            src.notes.append(f"column '{col.name}': {n} value(s) written with thousands separators "
+                             "(like 1,234.50) were read as numbers (1234.50)")
 
 
 def _check_expressions(con, src: Source, exprs: dict[str, str], found: dict[str, str]) -> None:
@@ -212,8 +276,8 @@ def _typed(col: Column, raw: str | None, sqltype: str) -> str:
     if col.type == "text":
         return f"COALESCE({txt}, {sql_string(col.default)})" if col.default is not None else txt
     if col.type in ("number", "count"):
-        num = f"CAST({raw} AS DOUBLE)" if _is_numeric(sqltype) else f"TRY_CAST({txt} AS DOUBLE)"
-        return num if col.type == "number" else f"CAST({num} AS BIGINT)"
+        num = _number(raw, sqltype)
+        return num if col.type == "number" else f"TRY_CAST({num} AS BIGINT)"
     if col.type in ("timestamp", "date"):
         if sqltype.upper().startswith(("TIMESTAMP", "DATE")):
             ts = f"CAST({raw} AS TIMESTAMP)"
@@ -229,6 +293,15 @@ def _typed(col: Column, raw: str | None, sqltype: str) -> str:
                 f"WHEN {low} IN ({', '.join(map(sql_string, TRUE_WORDS))}) THEN TRUE "
                 f"WHEN {low} IN ({', '.join(map(sql_string, FALSE_WORDS))}) THEN FALSE END")
     raise ValueError(f"unknown contract type {col.type}")
+
+
+def _number(raw: str, sqltype: str) -> str:
+    """SQL: the value as a DOUBLE; text with thousands separators (``1,234.50``, exactly) is read too."""
+    if _is_numeric(sqltype):
+        return f"TRY_CAST({raw} AS DOUBLE)"
+    txt = _text(raw)
+    plain = f"CASE WHEN regexp_full_match({txt}, '{THOUSANDS_RE}') THEN REPLACE({txt}, ',', '') ELSE {txt} END"
+    return f"TRY_CAST({plain} AS DOUBLE)"
 
 
 def _default(col: Column) -> str:
@@ -250,18 +323,28 @@ def _checks(table: Table, exprs: dict[str, str], types: dict[str, str]) -> list[
         txt, typed = _text(raw), _typed(col, raw, sqltype)
         if col.required:
             checks.append(_Check(col.name, "empty value", f"{txt} IS NULL", txt))
-        if col.type != "text":
-            what = {"number": "not a number", "count": "not a whole number",
-                    "timestamp": "not a date/time", "date": "not a date",
-                    "bool": "not true/false"}[col.type]
+        if col.type in ("number", "count"):
+            checks += _number_checks(col, raw, sqltype, txt)
+        elif col.type != "text":
+            what = {"timestamp": "not a date/time", "date": "not a date", "bool": "not true/false"}[col.type]
             checks.append(_Check(col.name, what, f"{txt} IS NOT NULL AND {typed} IS NULL", txt))
-        if col.type == "count":
-            num = f"TRY_CAST({txt} AS DOUBLE)"
-            checks.append(_Check(col.name, "not a whole number",
-                                 f"{num} IS NOT NULL AND {num} <> FLOOR({num})", txt))
         if col.min is not None:
             checks.append(_Check(col.name, f"below {col.min:g} (negative)",
                                  f"{typed} < {col.min}", txt))
+    return checks
+
+
+def _number_checks(col: Column, raw: str, sqltype: str, txt: str) -> list[_Check]:
+    """Not a number (``1,5`` included), not finite or implausibly large, not whole (counts)."""
+    num = _number(raw, sqltype)
+    what = "not a number" if col.type == "number" else "not a whole number"
+    checks = [_Check(col.name, what + " (write digits with a '.' for decimals, e.g. 1234.50)",
+                     f"{txt} IS NOT NULL AND {num} IS NULL", txt),
+              _Check(col.name, f"infinite or implausibly large (at least {MAX_VALUE:.0e}; a mangled export?)",
+                     f"(isinf({num}) OR isnan({num}) OR abs({num}) >= {MAX_VALUE})", txt)]
+    if col.type == "count":
+        checks.append(_Check(col.name, "not a whole number",
+                             f"isfinite({num}) AND {num} <> FLOOR({num})", txt))
     return checks
 
 

@@ -47,12 +47,29 @@ def _html(text: str):
 
 # --- text ---------------------------------------------------------------------------------
 
+_MARKDOWN_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")   # every ASCII punctuation character
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def markdown_text(value: str) -> str:
+    """``value`` as literal Markdown inline text: ``& < >`` become HTML entities and every other ASCII
+    punctuation character is backslash-escaped (CommonMark), so no HTML tag, entity, link, emphasis or math in
+    it takes effect; line breaks become spaces (a heading is one line). ``markdown_text('R&D <b>')`` renders
+    as the text ``R&D <b>``."""
+    return _MARKDOWN_PUNCTUATION.sub(lambda m: _ENTITIES.get(m[0], "\\" + m[0]), _LINE_BREAKS.sub(" ", value))
+
+
 def heading_markdown(key: str, lang: str, level: int = 2, **fmt) -> str:
+    """The heading's Markdown. Text values of ``fmt`` (goal, experiment and owner names come from plan files)
+    are shown literally (:func:`markdown_text`): pass them unescaped. Other values are formatted as given."""
+    fmt = {k: markdown_text(v) if isinstance(v, str) else v for k, v in fmt.items()}
     return f"{'#' * level} {i18n.t(key, lang, **fmt)}"
 
 
 def heading(key: str, lang: str, level: int = 2, **fmt) -> None:
-    """A section heading in the report's language (Markdown, so it joins the HTML outline)."""
+    """A section heading in the report's language (Markdown, so it joins the HTML outline); text values of
+    ``fmt`` are escaped here and shown literally."""
     from IPython.display import Markdown
 
     _display(Markdown(heading_markdown(key, lang, level, **fmt)))

@@ -100,20 +100,29 @@ def _places(key: str, unit, kind: str) -> int:
     return DECIMALS[kind]
 
 
+def _cell(ws, row: int, column: int, value):
+    """Set a cell; text is always stored as text. openpyxl stores a string starting with '=' as a formula, so
+    a goal or channel named '=HYPERLINK(...)' would run in Excel: such a cell is turned back into text."""
+    c = ws.cell(row=row, column=column, value=value)
+    if c.data_type == "f":
+        c.data_type = "s"
+    return c
+
+
 def _table_sheet(ws, t: TrackingTable, lang: str, title: str, as_of: str) -> None:
     frame = t.frames[lang]
     thin = Side(style="thin", color="BFBFBF")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    ws.cell(row=1, column=1, value=f"{title} · {i18n.t('excel.as_of', lang, as_of=as_of)}").font = Font(bold=True, size=14)
+    _cell(ws, 1, 1, f"{title} · {i18n.t('excel.as_of', lang, as_of=as_of)}").font = Font(bold=True, size=14)
     for j, head in enumerate(frame.columns, start=1):
-        c = ws.cell(row=2, column=j, value=head)
+        c = _cell(ws, 2, j, head)
         c.font, c.fill, c.border = Font(bold=True), _fill(HEADER_FILL), border
         c.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS[COLUMNS[j - 1]]
     for i, ((_, raw), values) in enumerate(zip(t.raw.iterrows(), frame.itertuples(index=False)), start=3):
         hot, row_fill = missing_cells(raw), _fill(status_fill(raw["status"]))
         for j, (key, value) in enumerate(zip(COLUMNS, values), start=1):
-            c = ws.cell(row=i, column=j, value=str(value))
+            c = _cell(ws, i, j, str(value))
             c.alignment, c.border = Alignment(wrap_text=True, vertical="top"), border
             c.fill = _fill(HIGHLIGHT) if key in hot else row_fill
             if key in hot or (key == "deviation" and raw["deviation_bad"]):
@@ -121,7 +130,7 @@ def _table_sheet(ws, t: TrackingTable, lang: str, title: str, as_of: str) -> Non
     last = 2 + len(frame)
     ws.freeze_panes = "A3"
     ws.auto_filter.ref = f"A2:{get_column_letter(len(COLUMNS))}{max(last, 2)}"
-    c = ws.cell(row=last + 2, column=1, value=note(lang))
+    c = _cell(ws, last + 2, 1, note(lang))
     c.alignment, c.font = Alignment(wrap_text=True, vertical="top"), Font(italic=True, color="666666")
     ws.merge_cells(start_row=last + 2, start_column=1, end_row=last + 2, end_column=len(COLUMNS))
     ws.row_dimensions[last + 2].height = 90
@@ -136,7 +145,7 @@ def _value_format(unit, kind: str) -> str | None:
 def _scoreboard_sheet(ws, t: TrackingTable, lang: str) -> None:
     sb, raw = t.scoreboard.reset_index(drop=True), t.raw.reset_index(drop=True)
     for j, key in enumerate(_SCORE, start=1):
-        c = ws.cell(row=1, column=j, value=i18n.t(f"excel.col.{key}", lang))
+        c = _cell(ws, 1, j, i18n.t(f"excel.col.{key}", lang))
         c.font, c.fill = Font(bold=True), _fill(HEADER_FILL)
         c.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(j)].width = 24 if key == "name" else 13
@@ -153,7 +162,7 @@ def _scoreboard_sheet(ws, t: TrackingTable, lang: str) -> None:
             value = _day(value) if kind == "date" else (_number(value, _places(key, unit, kind))
                                                         if kind in ("value", "index", "pct") else
                                                         (None if _empty(value) else str(value)))
-            c = ws.cell(row=i + 2, column=j, value=value)
+            c = _cell(ws, i + 2, j, value)
             fmt = _value_format(unit, kind)
             if fmt and value is not None:
                 c.number_format = fmt

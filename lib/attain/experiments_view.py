@@ -7,8 +7,6 @@ only presents them.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -212,8 +210,8 @@ def show(result: pd.DataFrame, lang: str, *, as_of=None) -> None:
     for exp_id, rows in result.groupby("experiment", sort=False):
         first = rows.iloc[0]
         span = f"{first['start'].isoformat()} ~ {first['end'].isoformat()}"
-        display.heading("experiments.h.one", lang, level=3, name=html.escape(first[f"name_{lang}"]), span=span,
-                        owner=html.escape(first["owner"] or i18n.MISSING))
+        display.heading("experiments.h.one", lang, level=3, name=first[f"name_{lang}"], span=span,
+                        owner=first["owner"] or i18n.MISSING)        # escaped by display.heading
         if isinstance(first[f"hypothesis_{lang}"], str):
             display.paragraph(i18n.t("experiments.hypothesis", lang, text=first[f"hypothesis_{lang}"]))
         display.table(experiment_table(result, exp_id, lang))

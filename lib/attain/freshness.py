@@ -46,6 +46,7 @@ i18n.register({
     "fresh.col.filtered": {"zh": "被mapping剔除的行", "en": "Rows filtered out by the mapping"},
     "fresh.col.empty": {"zh": "空值占比", "en": "Empty values"},
     "fresh.col.defaulted": {"zh": "缺失列（用默认值填充）", "en": "Missing columns (filled with defaults)"},
+    "fresh.col.notes": {"zh": "读取时的自动修正", "en": "Fixed when loading"},
     "fresh.col.feeds": {"zh": "缺少时无法提供", "en": "Without it, no"},
     "fresh.missing_title": {"zh": "缺少的可选表", "en": "Optional tables not present"},
     "fresh.end_same": {"zh": "数据截至{end}，与分析日一致", "en": "Data run to {end}, the analysis date"},
@@ -112,6 +113,7 @@ def _table_rows(ds, as_of: dt.date) -> pd.DataFrame:
             "days_in_range": (info.date_max - info.date_min).days + 1,
             "days_behind": (as_of - info.date_max).days,
             "lag_days": max(0, (orders_end - info.date_max).days),
+            "notes": "; ".join(info.notes),
         })
     return pd.DataFrame(rows)
 
@@ -190,7 +192,7 @@ def tables_table(f: Freshness, lang: str) -> pd.DataFrame:
              for n, g in f.empty_values.groupby("table")}
     defaulted = {n: ", ".join(g["column"]) for n, g in f.defaulted.groupby("table")}
     col = lambda k: i18n.t(f"fresh.col.{k}", lang)  # noqa: E731
-    return pd.DataFrame({
+    out = pd.DataFrame({
         col("table"): list(t["table"]), col("source"): list(t["source"]),
         col("rows"): [f"{int(v):,}" for v in t["rows"]],
         col("from"): [d.isoformat() for d in t["date_min"]], col("to"): [d.isoformat() for d in t["date_max"]],
@@ -201,6 +203,9 @@ def tables_table(f: Freshness, lang: str) -> pd.DataFrame:
         col("empty"): [empty.get(n, "—") for n in t["table"]],
         col("defaulted"): [defaulted.get(n, "—") for n in t["table"]],
     })
+    if any(t["notes"]):   # a BOM, a GBK file or thousands separators the loader fixed (attain.csvfix)
+        out[col("notes")] = [n or "—" for n in t["notes"]]
+    return out
 
 
 def missing_table(f: Freshness, lang: str) -> pd.DataFrame | None:

@@ -23,11 +23,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 from attain import i18n
 from attain.alert_state import read_previous
 from attain.errors import AttainError
+from attain.redaction import redact, scrub, secret_values
 
 log = logging.getLogger("attain.notify")
 
@@ -213,29 +214,6 @@ def style_for(url: str, configured: str | None = None) -> str:
 
 # --- sending ----------------------------------------------------------------------------------------------
 
-def _secret_parts(url: str) -> list[str]:
-    """The URL and the pieces of it that may hold a token, longest first (to scrub them from messages)."""
-    parts = {url, url.strip()}
-    try:
-        split = urlsplit(url)
-        parts.update({split.netloc, split.path, split.query, split.fragment})
-        parts.update(seg for seg in split.path.split("/") if len(seg) >= 8)
-        parts.update(v for _, v in parse_qsl(split.query, keep_blank_values=True) if len(v) >= 8)
-    except ValueError:
-        pass
-    parts.update({unquote(p) for p in parts} | {quote(p, safe="") for p in parts})
-    return sorted((p for p in parts if p and len(p) >= 4 and p not in ("http", "https", "http:", "https:")),
-                  key=len, reverse=True)
-
-
-def scrub(text: object, url: str) -> str:
-    """``text`` with the URL and any token-like part of it replaced by ``***``."""
-    out = str(text)
-    for part in _secret_parts(url):
-        out = out.replace(part, "***")
-    return out
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A redirect is reported as an HTTP error: following it would turn the POST into a GET."""
 
@@ -324,5 +302,5 @@ def _send(record: Mapping, url: str, *, reports_dir: str | Path, env: Mapping[st
     return post(url, payload(text, style), timeout=timeout)
 
 
-__all__ = ["STYLES", "compose", "new_alerts", "payload", "post", "scrub", "send", "should_notify", "style_for",
-           "top_alerts"]
+__all__ = ["STYLES", "compose", "new_alerts", "payload", "post", "redact", "scrub", "secret_values", "send",
+           "should_notify", "style_for", "top_alerts"]

@@ -125,3 +125,52 @@ def no_duplicates(path: Path, kind: str, ids: list[str]) -> None:
             raise AttainError(f"{kind} id '{ident}' is used twice ({kind}s {seen[ident]} and {i})", file=path,
                               where=f"{kind} {ident}, field id", hint=f"give each {kind} an id of its own")
         seen[ident] = i
+
+
+#: plan files and the loaders that read them: (module, function) so that only the loaders of files present
+#: are imported (some pull in plotting or statistics libraries)
+LOADERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "goals.yaml": (("goals", "load_goals"),),
+    "plan.yaml": (("goals", "load_plan"),),
+    "budget.yaml": (("budget", "load_budget_if_present"),),
+    "risks.yaml": (("risks", "load_risks"),),
+    "swot.yaml": (("swot_plan", "load_swot"),),
+    "capabilities.yaml": (("capability_plan", "load_capabilities"),),
+    "checkins.yaml": (("checkins", "load_checkins"),),
+    "experiments.yaml": (("experiments", "load_experiments"),),
+    "lessons.yaml": (("lessons", "load_lessons"),),
+    "alerts.yaml": (("alert_rules", "load_alert_rules"),),
+    "channels.yaml": (("channels", "load_channel_groups"), ("channels", "load_segments")),
+}
+
+
+def check_folder(plan_dir: Path, only: tuple[str, ...] | None = None) -> list[str]:
+    """Read every plan file present in ``plan_dir`` (or the ``only`` ones) with its loader and return the
+    names checked; the first problem raises ``AttainError`` (file, entry, field, what to do)."""
+    import importlib
+    plan_dir = Path(plan_dir)
+    if not plan_dir.is_dir():
+        raise AttainError("the plan folder does not exist", file=plan_dir,
+                          hint="pass --plan DIR with goals.yaml (copy data/plan as a starting point)")
+    checked = []
+    for name, loaders in LOADERS.items():
+        if (only is not None and name not in only) or not (plan_dir / name).exists():
+            continue
+        if not (plan_dir / name).is_file():
+            raise AttainError("this is a folder, not a plan file", file=plan_dir / name,
+                              hint="put the YAML file here (or rename the folder)")
+        for module, function in loaders:
+            getattr(importlib.import_module(f"attain.{module}"), function)(plan_dir)
+        checked.append(name)
+    if only is None and (plan_dir / "retro").is_dir():
+        from attain.lessons import load_retro
+        from attain.params import check_period
+        for path in sorted((plan_dir / "retro").glob("*.yaml")):
+            try:
+                check_period(path.stem)
+            except ValueError:
+                raise AttainError("a retrospective file is named after its quarter", file=path,
+                                  hint="rename it, e.g. retro/2026-Q2.yaml") from None
+            load_retro(plan_dir, path.stem)
+            checked.append(f"retro/{path.name}")
+    return checked

@@ -16,6 +16,20 @@ On failure the published files are not touched, the executed notebook is kept in
 ``<out>/_failed/<period>/<name>-<YYYYmmddTHHMMSS>.ipynb`` and :class:`RunError` explains
 what failed in one paragraph. The staging folder is removed in every case.
 
+Steps 2 and 3 live in :mod:`attain.run_execute`: ``timeout`` limits the whole notebook's wall time (not each
+cell): a watchdog kills the run's own kernel when the limit is reached and the run fails saying so. A kernel
+that dies otherwise (killed from outside, out of memory) fails the run with "the kernel died". Publishing
+writes every file of the report before renaming any (:func:`attain.publish.publish_report`); a failed write
+(a full disk) leaves the published set as it was. Secrets of the environment that an output or an error
+quotes are replaced by ``***`` in the published and the kept notebook, the HTML and the messages
+(:func:`attain.redaction.redact`).
+Each run first closes the runs of dead processes in the log and removes their scratch folders
+(:func:`attain.runlog.close_dead_runs`).
+
+Test hook: ``ATTAIN_TEST_CRASH_BEFORE_PUBLISH=1`` in the environment makes the process die (``os._exit(70)``)
+after the report's files are written beside their targets and before any is renamed — a crash between writing
+and publishing (:func:`_crash_if_asked`, the only place it is read). Never set it outside tests.
+
 Every run that gets past validation is written to ``<out>/runs.jsonl`` (:mod:`attain.runlog`) when it starts
 and when it ends — ok, failed, or interrupted (Ctrl-C, SIGTERM) — then the index is rebuilt and, when a
 webhook is configured, a failure or new alerts are announced (:mod:`attain.notify`; never fails the run).
@@ -23,7 +37,9 @@ webhook is configured, a failure or new alerts are announced (:mod:`attain.notif
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import shutil
 import time
 import uuid
@@ -37,17 +53,23 @@ from typing import Any
 import nbformat
 
 from attain import artifacts, paths, runlog
-from attain.errors import AttainError, ParameterError, RunError
+from attain.errors import ParameterError, RunError
 from attain.params import NotebookSpec, find_notebook, output_name, period_label, validate_params
 from attain.publish import external_refs, publish_report
+from attain.redaction import redact
 from attain.render import HEADER_LABELS, header_fields, render_html, report_title
 from attain.report_index import write_index
+from attain.run_execute import (GLYPH_WARNING, KERNEL, Failure, Watchdog, execute, failure_message, find_failure,
+                                kill_kernels, stop_kernels)
+
+__all__ = ["CRASH_EXIT", "CRASH_HOOK", "GLYPH_WARNING", "KERNEL", "Failure", "RunResult", "Watchdog",
+           "failure_message", "find_failure", "kill_kernels", "publish_failure", "run_many", "run_notebook",
+           "stop_kernels"]
 
 log = logging.getLogger(__name__)
 
-KERNEL = "python3"
-GLYPH_WARNING = "missing from font"
-_SKIP_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+CRASH_HOOK = "ATTAIN_TEST_CRASH_BEFORE_PUBLISH"
+CRASH_EXIT = 70
 
 
 @dataclass
@@ -60,120 +82,6 @@ class RunResult:
     status: str  # "ok" or "failed"
     error: str | None = None
     failed_notebook: Path | None = None
-
-
-@dataclass
-class Failure:
-    """What went wrong in an executed notebook."""
-
-    cell: int | None  # 1-based position in the notebook as committed
-    exec_count: int | None
-    ename: str
-    evalue: str
-    user_error: bool = False
-
-
-# --------------------------------------------------------------------------- checks
-
-def _attain_error_names() -> set[str]:
-    names, todo = set(), [AttainError]
-    while todo:
-        cls = todo.pop()
-        names.add(cls.__name__)
-        todo.extend(cls.__subclasses__())
-    return names
-
-
-def _cell_problem(cell: Any) -> tuple[str, str] | None:
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return out.get("ename", "Error"), out.get("evalue", "")
-    for out in cell.get("outputs", []):
-        text = out.get("text", "") if out.get("output_type") == "stream" else ""
-        if GLYPH_WARNING in text:
-            line = next(ln for ln in text.splitlines() if GLYPH_WARNING in ln)
-            line = line[line.find("Glyph"):] if "Glyph" in line else line.strip()
-            return ("MissingGlyph", "a chart uses characters missing from its font "
-                    f"({line.rstrip('.')}); call attain.style.apply(lang) before plotting")
-    return None
-
-
-def _numbered_cells(nb: Any) -> Iterable[tuple[int, Any]]:
-    """Cells with their 1-based position in the committed notebook."""
-    number = 0
-    for cell in nb.cells:
-        if _SKIP_TAGS & set(cell.get("metadata", {}).get("tags", [])):
-            continue
-        number += 1
-        yield number, cell
-
-
-def find_failure(nb: Any) -> Failure | None:
-    """The first problem in an executed notebook, or None if it ran cleanly."""
-    for number, cell in _numbered_cells(nb):
-        if cell.cell_type != "code":
-            continue
-        problem = _cell_problem(cell)
-        if problem:
-            ename, evalue = problem
-            return Failure(number, cell.get("execution_count"), ename, evalue,
-                           user_error=ename in _attain_error_names())
-    if nb.metadata.get("papermill", {}).get("exception"):
-        return Failure(_status_cell(nb), None, "Error",
-                       "papermill recorded an exception but no cell shows an error")
-    return None
-
-
-def _status_cell(nb: Any) -> int | None:
-    for number, cell in _numbered_cells(nb):
-        if cell.get("metadata", {}).get("papermill", {}).get("status") in ("running", "failed"):
-            return number
-    return None
-
-
-def _last_line(text: str) -> str:
-    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
-    return lines[-1] if lines else ""
-
-
-def failure_message(spec: NotebookSpec, failure: Failure, kept: Path | None) -> str:
-    """One paragraph for the user; an AttainError raised in the notebook is shown as is."""
-    if failure.user_error and failure.evalue.strip():
-        return failure.evalue.strip()
-    where = f"cell {failure.cell}" if failure.cell else "an unknown cell"
-    if failure.exec_count:
-        where += f" (In [{failure.exec_count}])"
-    kept_text = (f"The failed notebook is kept at {kept}." if kept
-                 else "No executed notebook could be kept.")
-    return (f"Notebook {spec.name} failed in {where}: {failure.ename}: "
-            f"{_last_line(failure.evalue).rstrip('.')}. {kept_text} "
-            "The previously published report, if any, was left unchanged.")
-
-
-# --------------------------------------------------------------------------- execute
-
-def _execute(source: Path, staged: Path, params: Mapping[str, Any],
-             timeout: int | None) -> Failure | None:
-    """Run papermill; return the failure (if any). The staged notebook is always written
-    when the kernel started."""
-    import papermill as pm
-
-    try:
-        pm.execute_notebook(
-            str(source), str(staged), parameters=dict(params), kernel_name=KERNEL,
-            cwd=str(source.parent), progress_bar=False, log_output=False,
-            execution_timeout=timeout,
-            # the kernel talks to us over loopback only; its plain-TCP notice is noise in a run log
-            extra_arguments=["--IPKernelApp.log_level=ERROR"])
-    except pm.PapermillExecutionError:
-        pass  # the staged notebook holds the error; find_failure reads it below
-    except Exception as exc:  # timeout, dead kernel, missing kernel ...
-        nb = nbformat.read(staged, as_version=4) if staged.is_file() else None
-        cell = _status_cell(nb) if nb is not None else None
-        first = str(exc).strip().splitlines()
-        return Failure(cell, None, type(exc).__name__, first[0] if first else "")
-    nb = nbformat.read(staged, as_version=4)
-    return find_failure(nb)
 
 
 # --------------------------------------------------------------------------- run
@@ -197,7 +105,17 @@ def _keep_failed(staged: Path, out_dir: Path, period: str, name: str) -> Path | 
         n += 1
         target = folder / f"{name}-{_stamp()}-{n}.ipynb"
     shutil.move(str(staged), target)
+    redact_file(target)
     return target
+
+
+def redact_file(path: Path) -> None:
+    """Replace in a kept notebook any secret of the environment its outputs quote (a traceback may print a
+    connection string)."""
+    text = path.read_text(encoding="utf-8")
+    clean = redact(text)
+    if clean != text:
+        path.write_text(clean, encoding="utf-8")
 
 
 def _publish(spec: NotebookSpec, staged: Path, params: Mapping[str, Any], period: str,
@@ -205,15 +123,36 @@ def _publish(spec: NotebookSpec, staged: Path, params: Mapping[str, Any], period
     lang = params.get("lang", "zh")
     nb = nbformat.read(staged, as_version=4)
     header = {"label": HEADER_LABELS[lang]["label"], "fields": header_fields(params, lang)}
-    page = render_html(nb, title=report_title(spec, params, period, lang), lang=lang, header=header)
+    page = redact(render_html(nb, title=report_title(spec, params, period, lang), lang=lang, header=header))
     for tag in external_refs(page):
         log.warning("%s: report refers to an external resource: %s", spec.name, tag[:200])
     extras = artifacts.collect(nb)
     html_path, ipynb_path = publish_report(
-        out_dir, period, output_name(spec, params), html_text=page, ipynb_bytes=staged.read_bytes(),
-        extras=extras)
+        out_dir, period, output_name(spec, params), html_text=page, ipynb_bytes=redact(staged.read_text(encoding="utf-8")).encode("utf-8"),
+        extras=extras, before_rename=_crash_if_asked)
     alerts = html_path.with_name(f"{output_name(spec, params)}.alerts.json") if "alerts.json" in extras else None
     return html_path, ipynb_path, alerts
+
+
+def _crash_if_asked() -> None:
+    """Test hook (see the module docstring): die here, the report's files written but not yet renamed."""
+    if os.environ.get(CRASH_HOOK) == "1":
+        os._exit(CRASH_EXIT)
+
+
+def publish_failure(spec: NotebookSpec, exc: Exception, out_dir: Path, period: str, kept: Path | None) -> str:
+    """The message of a run whose notebook ran but whose report could not be published."""
+    kept_text = f"The executed notebook is kept at {kept}." if kept else "No executed notebook could be kept."
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        folder = Path(exc.filename).parent if exc.filename else out_dir / period
+        return (f"Notebook {spec.name} ran, but could not write the report: {os.strerror(exc.errno)} — free space "
+                f"in {folder} and run it again. {kept_text} The previously published report was left unchanged.")
+    if isinstance(exc, OSError):
+        return (f"Notebook {spec.name} ran, but could not write the report: {exc.strerror or exc} "
+                f"({exc.filename or out_dir / period}). {kept_text} The previously published report was left "
+                "unchanged.")
+    return (f"Notebook {spec.name} ran, but publishing its report failed: {type(exc).__name__}: {exc}. "
+            f"{kept_text}")
 
 
 def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir: Path,
@@ -232,6 +171,7 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
     if not source.is_file():
         raise RunError(f"notebook file not found: {source}", hint="check the notebooks/ folder")
     lang = values.get("lang", "zh")
+    runlog.close_dead_runs(out_dir)       # runs whose process died: logged as interrupted, scratch removed
     staging = out_dir / "_staging" / f"{_stamp()}-{spec.name}-{uuid.uuid4().hex[:8]}"
     record = runlog.start(out_dir, job=job, notebook=spec.name, target=output_name(spec, values),
                           audience=values.get("audience"), period=period, title=spec.title(lang), params=values,
@@ -241,7 +181,7 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
     status, files = "interrupted", {"error": "stopped (Ctrl-C or a stop signal) before the run finished"}
     try:
         staged = staging / Path(spec.file).name
-        failure = _execute(source, staged, values, timeout)
+        failure = execute(source, staged, values, timeout)
         if failure is not None:
             kept = _keep_failed(staged, out_dir, period, spec.name)
             err = RunError(failure_message(spec, failure, kept))
@@ -252,9 +192,7 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
             html_path, ipynb_path, alerts = _publish(spec, staged, values, period, out_dir)
         except Exception as exc:  # nbconvert or the file system; keep the run for a look
             kept = _keep_failed(staged, out_dir, period, spec.name)
-            err = RunError(f"Notebook {spec.name} ran, but publishing its report failed: "
-                           f"{type(exc).__name__}: {exc}. The executed notebook is kept at "
-                           f"{kept}.")
+            err = RunError(publish_failure(spec, exc, out_dir, period, kept))
             err.failed_notebook = kept
             status, files = "failed", {"failed_notebook": kept, "error": str(err)}
             raise err from exc
@@ -269,22 +207,6 @@ def run_notebook(name: str | NotebookSpec, params: Mapping[str, Any], *, out_dir
     seconds = time.monotonic() - started
     log.info("%s %s: published %s in %.1f s", spec.name, period, html_path, seconds)
     return RunResult(spec.name, period, html_path, ipynb_path, seconds, "ok")
-
-
-def stop_kernels() -> list[int]:
-    """Stop the Jupyter kernels this process started (after Ctrl-C or SIGTERM papermill may not get to)."""
-    import psutil
-
-    stopped = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if any("ipykernel" in part for part in child.cmdline()):
-                child.kill()
-                stopped.append(child.pid)
-        except psutil.Error:
-            pass  # already gone
-    psutil.wait_procs([psutil.Process(pid) for pid in stopped if psutil.pid_exists(pid)], timeout=5)
-    return stopped
 
 
 def _after_run(out_dir: Path, record: dict, status: str, seconds: float, files: dict, lang: str | None) -> None:

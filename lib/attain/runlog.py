@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from attain.redaction import redact
+
 try:  # POSIX; elsewhere appends are not serialised
     import fcntl
 except ImportError:  # pragma: no cover
@@ -58,7 +60,7 @@ def relative(path: Path | None, out_dir: Path) -> str | None:
 def short_error(text: str | None) -> str | None:
     if not text:
         return None
-    text = " ".join(str(text).split())
+    text = " ".join(redact(str(text)).split())   # an error may quote a secret of the environment
     return text if len(text) <= ERROR_CHARS else text[:ERROR_CHARS - 1] + "…"
 
 

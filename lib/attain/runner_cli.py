@@ -31,7 +31,8 @@ def run_from_cli(args) -> int:
         print(f"as of {params['as_of']} (the last day of the orders data; use --as-of to change)")
     out_dir = args.out or paths.default_reports_dir()
     use_cache(out_dir)
-    results = run_many(specs, params, out_dir=out_dir, jobs=args.jobs, raise_on_failure=False)
+    results = run_many(specs, params, out_dir=out_dir, jobs=args.jobs, timeout=args.timeout,
+                       raise_on_failure=False)
     for r in results:
         where = r.html if r.status == "ok" else r.failed_notebook
         print(f"{r.status:>6}  {r.name}  {r.period}  {where}  ({r.seconds:.1f} s)")

@@ -189,7 +189,9 @@ def reports_dir(schedule: Schedule, out: Path | None = None) -> Path:
 def run_job(schedule: Schedule, job: Job, slot: dt.datetime, out_dir: Path,
             only: list[str] | None = None) -> list:
     """Run every target of ``job`` (or those in ``only``) as scheduled at ``slot``; continue after a failure.
-    Returns the runner's results (a ParameterError of one target is recorded as its failure)."""
+    Each notebook may run ``job.timeout`` seconds in all (not per cell): past that its kernel is stopped and
+    the run fails saying so. Returns the runner's results (a ParameterError of one target is recorded as its
+    failure)."""
     from attain.run import RunResult, run_notebook
     from attain.errors import RunError
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -77,8 +78,10 @@ def _report_names(job, now: dt.datetime) -> list[str]:
 
 def _print_results(run) -> None:
     for r in run.results:
-        where = r.html if r.status == "ok" else (r.failed_notebook or r.error)
+        where = r.html if r.status == "ok" else (r.failed_notebook or "")
         print(f"  {r.status:>6}  {r.name}  {r.period}  {where}")
+        if r.status != "ok" and r.error:       # the reason, not only where the failed notebook is
+            print(f"          {r.error}", file=sys.stderr)
 
 
 def cmd_run_due(schedule, out_dir: Path, args) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from .contract import FILE_SUFFIXES, TABLES, Table
+from .csvfix import readable_csv
 from .errors import DataError
 
 MAPPING_NAMES = ("mapping.yml", "mapping.yaml")
@@ -53,19 +54,30 @@ def table_name_of(path: Path) -> str | None:
     return None
 
 
-def reader_sql(path: Path, *, all_varchar: bool) -> str:
+def reader_sql(path: Path, *, all_varchar: bool, notes: list[str] | None = None) -> str:
+    """SQL reading ``path``; a CSV in another encoding is read from a UTF-8 copy, said in ``notes``."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         return f"read_parquet({sql_string(path)})"
     if name.endswith(".csv") or name.endswith(".csv.gz"):
+        _not_empty(path)
+        readable, fixes = readable_csv(path)
+        if notes is not None:
+            notes += fixes
         # contract-named files are read as text (the loader parses and checks each column);
         # mapped files get types, sniffed from the whole file so a late 'C123' cannot break it
         opts = ", all_varchar = true" if all_varchar else ", sample_size = -1"
-        return f"read_csv({sql_string(path)}, header = true{opts})"
+        return f"read_csv({sql_string(readable)}, header = true{opts})"
     raise DataError(
         "this file type cannot be read", file=path,
         hint="save the table as .csv, .csv.gz or .parquet",
     )
+
+
+def _not_empty(path: Path) -> None:
+    if path.stat().st_size == 0:
+        raise DataError("the file is empty (0 bytes)", file=path,
+                        hint="export the table again: a CSV needs a header row and at least one data row")
 
 
 def discover(data_dir: Path) -> dict[str, Source]:
@@ -81,7 +93,12 @@ def discover(data_dir: Path) -> dict[str, Source]:
         sources.update(_from_mapping(mapping_path, data_dir))
     for path in sorted(data_dir.iterdir()):
         name = table_name_of(path)
-        if name is None or not path.is_file():
+        if name is None:
+            continue
+        if not path.is_file():
+            if name in TABLES and name not in sources:
+                raise DataError("this is a folder, not a data file", file=path,
+                                hint=f"put the {name} export here as a file (or rename the folder)")
             continue
         if name in sources:
             if sources[name].mapping_file is None:
@@ -110,7 +127,9 @@ def discover(data_dir: Path) -> dict[str, Source]:
 
 
 def _direct_source(table: Table, path: Path) -> Source:
-    return Source(table=table, file=path, raw_from=reader_sql(path, all_varchar=True), exprs={})
+    notes: list[str] = []
+    raw_from = reader_sql(path, all_varchar=True, notes=notes)
+    return Source(table=table, file=path, raw_from=raw_from, exprs={}, notes=notes)
 
 
 def _load_mapping(path: Path) -> dict:
@@ -156,9 +175,11 @@ def _from_mapping(path: Path, data_dir: Path) -> dict[str, Source]:
                 raise DataError("empty expression", file=path, where=f"{name}.columns.{col}",
                                 hint="write a SQL expression over the file's columns, or remove the line")
         where = entry.get("where")
+        notes: list[str] = []
+        raw_from = reader_sql(file, all_varchar=False, notes=notes)
         out[name] = Source(
-            table=table, file=file, raw_from=reader_sql(file, all_varchar=False),
+            table=table, file=file, raw_from=raw_from,
             exprs={c: f"({e})" for c, e in columns.items()},
-            where=f"({where})" if where not in (None, "") else None, mapping_file=path,
+            where=f"({where})" if where not in (None, "") else None, mapping_file=path, notes=notes,
         )
     return out

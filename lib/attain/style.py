@@ -136,6 +136,7 @@ def rc_params(cjk_families: list[str]) -> dict[str, object]:
         "font.family": "sans-serif",
         "font.sans-serif": [*cjk_families, FALLBACK_FAMILY],
         "axes.unicode_minus": False,  # U+2212 is a gap in per-glyph fallback in tick labels
+        "text.parse_math": False,     # labels come from data: "$5M → $7M" is text, not TeX (nor a crash)
         "figure.figsize": FIGSIZE,
         "figure.dpi": FIGURE_DPI,
         "savefig.dpi": SAVEFIG_DPI,

@@ -5,6 +5,13 @@ display strings (headers in the report's language); charts are Figures (None whe
 nothing to draw) with a title, units and the source line: new vs returning buyers, the cohort
 retention heatmap and the value pyramid. Call ``attain.style.apply(lang)`` before drawing.
 Only aggregated frames are used; no customer ids.
+
+Small groups are not shown (:data:`attain.customers.MIN_GROUP`, the result's ``min_group``): a tier, a
+month's new or returning buyers, a quarter or a cohort of 1 to ``min_group - 1`` buyers shows as "< K"
+(its money, shares and medians as "—"), with a note under the table saying so. Where a printed total would
+give one hidden group away by subtraction, one more group is hidden with it (complementary suppression):
+the RFM tier table hides the next smallest tier; a month hides both new and returning (its buyer total
+stays).
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from matplotlib.ticker import PercentFormatter
 
 from attain import i18n, style, viz
 from attain.timegrain import month_label, shift_month
+
+HIDDEN = "—"                # a hidden figure of a small group
 
 COLORS = {"new": "#DD8452", "returning": style.SERIES_COLORS["current"],
           "high": "#1F4E79", "potential": "#5B8DB8", "low": "#B7CCE0"}
@@ -59,6 +68,15 @@ i18n.register({
                             "scored 1–{levels} by quintile, equal values sharing the lower score; the sum runs "
                             "{low}–{top}: high-value ≥ {high}, potential {potential}–{high_1}, "
                             "low-value ≤ {potential_1}."},
+    "cust.small": {"zh": "< {k}", "en": "< {k}"},
+    "cust.note.small": {"zh": "为避免识别到个人，不足{k}名买家的组只显示为“< {k}”，其金额、占比和中位数不显示；"
+                              "若由合计可推算出被隐藏的组，则再隐藏一组。",
+                        "en": "So that no buyer can be singled out, groups of fewer than {k} buyers show as "
+                              "“< {k}” without their money, shares or medians; where a total would give a hidden "
+                              "group away, one more group is hidden with it."},
+    "cust.note.small_cohorts": {"zh": "不足{k}名买家的同期群（{n}个）未显示，以免识别到个人。",
+                                "en": "{n} cohort(s) of fewer than {k} buyers are not shown, so that no buyer can "
+                                      "be singled out."},
     "cust.tier.high": {"zh": "高价值客户", "en": "High-value"},
     "cust.tier.potential": {"zh": "潜力客户", "en": "Potential"},
     "cust.tier.low": {"zh": "低价值客户", "en": "Low-value"},
@@ -74,6 +92,7 @@ i18n.register({
                                      "complete months up to {month} only"},
     "cust.chart.pyramid": {"zh": "客户价值金字塔（RFM）", "en": "Customer value pyramid (RFM)"},
     "cust.chart.pyramid_label": {"zh": "买家占比 {buyers} · GMV占比 {gmv}", "en": "{buyers} of buyers · {gmv} of GMV"},
+    "cust.chart.pyramid_small": {"zh": "买家 < {k}人", "en": "< {k} buyers"},
     "cust.chart.pyramid_note": {"zh": "层宽仅为示意；买家：{start}至{as_of}有订单者",
                                 "en": "layer widths are illustrative; buyers with an order {start} to {as_of}"},
 })
@@ -81,47 +100,119 @@ i18n.register({
 
 # --- tables and notes (display strings) ------------------------------------------------------
 
+def is_small(n, k: int) -> bool:
+    """A group of 1 to ``k - 1`` buyers (an empty group reveals no one; a missing count is not small)."""
+    return not i18n.is_missing(n) and 0 < float(n) < k
+
+
+def _count(n, k: int, lang: str) -> str:
+    return i18n.t("cust.small", lang, k=k) if is_small(n, k) else i18n.fmt_count(n, lang)
+
+
+def hidden_tiers(result) -> set[str]:
+    """The RFM tiers not shown: those of 1 to ``min_group - 1`` buyers and, when that is exactly one tier, the
+    smallest other non-empty tier too (the total under the table would give a lone hidden tier away)."""
+    k, r = result.min_group, result.rfm
+    counts = dict(zip(r["tier"], r["buyers"]))
+    hidden = {t for t, n in counts.items() if is_small(n, k)}
+    if len(hidden) == 1:
+        rest = sorted((n, t) for t, n in counts.items() if t not in hidden and n > 0)
+        hidden.update(t for _, t in rest[:1])
+    return hidden
+
+
+def hidden_months(result) -> list[bool]:
+    """Per row of ``result.monthly``: hide its new/returning split (a small buyer, new or returning count;
+    both are hidden together, since buyers − one gives the other)."""
+    k, m = result.min_group, result.monthly
+    return [any(is_small(m[c].iloc[i], k) for c in ("buyers", "new_buyers", "returning_buyers"))
+            for i in range(len(m))]
+
+
+def small_cohorts(result) -> list[str]:
+    """Cohorts of 1 to ``min_group - 1`` buyers (left out of the heatmap)."""
+    c = result.cohorts
+    if c is None or not len(c):
+        return []
+    sizes = c.drop_duplicates("cohort").set_index("cohort")["size"]
+    return [cohort for cohort, n in sizes.items() if is_small(n, result.min_group)]
+
+
+def small_note(result, lang: str, part: str) -> str | None:
+    """The note under ``part`` (monthly, quarterly, tiers, cohorts) when it hides a small group, else None."""
+    k = result.min_group
+    if part == "cohorts":
+        n = len(small_cohorts(result))
+        return i18n.t("cust.note.small_cohorts", lang, k=k, n=n) if n else None
+    hidden = {"monthly": lambda: any(hidden_months(result)),
+              "quarterly": lambda: any(is_small(n, k) for n in result.quarterly["buyers"]),
+              "tiers": lambda: bool(hidden_tiers(result)) or is_small(result.rfm["buyers"].sum(), k)}[part]()
+    return i18n.t("cust.note.small", lang, k=k) if hidden else None
+
+
 def monthly_table(result, lang: str) -> pd.DataFrame:
-    m = result.monthly.sort_values("month", ascending=False)
+    """Month by month, newest first; a month with a small group shows only its buyer total and guest GMV."""
+    m = result.monthly.assign(_hide=hidden_months(result)).sort_values("month", ascending=False)
+    k = result.min_group
     money = lambda v: i18n.fmt_money(v, lang)
-    count = lambda v: i18n.fmt_count(v, lang)
+
+    def split(col, fmt):
+        return [HIDDEN if hide else fmt(v) for v, hide in zip(m[col], m["_hide"])]
+
     return pd.DataFrame({
         i18n.t("col.month", lang): [i18n.fmt_month(x, lang) + (i18n.t("flag.partial", lang) if p else "")
                                     for x, p in zip(m["month"], m["partial"])],
-        i18n.metric_name("buyers", lang): m["buyers"].map(count).to_list(),
-        i18n.metric_name("new_buyers", lang): m["new_buyers"].map(count).to_list(),
-        i18n.t("cust.col.returning", lang): m["returning_buyers"].map(count).to_list(),
-        i18n.t("cust.col.new_share", lang): m["new_share"].map(i18n.fmt_pct).to_list(),
-        i18n.t("cust.col.new_gmv", lang): m["new_gmv"].map(money).to_list(),
-        i18n.t("cust.col.returning_gmv", lang): m["returning_gmv"].map(money).to_list(),
+        i18n.metric_name("buyers", lang): [_count(v, k, lang) for v in m["buyers"]],
+        i18n.metric_name("new_buyers", lang): split("new_buyers", lambda v: i18n.fmt_count(v, lang)),
+        i18n.t("cust.col.returning", lang): split("returning_buyers", lambda v: i18n.fmt_count(v, lang)),
+        i18n.t("cust.col.new_share", lang): split("new_share", i18n.fmt_pct),
+        i18n.t("cust.col.new_gmv", lang): split("new_gmv", money),
+        i18n.t("cust.col.returning_gmv", lang): split("returning_gmv", money),
         i18n.t("cust.col.guest_gmv", lang): m["guest_gmv"].map(money).to_list(),
     })
 
 
 def quarter_table(result, lang: str) -> pd.DataFrame:
+    """Repurchase by quarter, newest first; a quarter of few buyers shows no rates."""
     q = result.quarterly.sort_values("quarter", ascending=False)
+    k = result.min_group
+    small = [is_small(n, k) for n in q["buyers"]]
+
+    def rate(col, fmt):
+        return [HIDDEN if hide else fmt(v) for v, hide in zip(q[col], small)]
+
     return pd.DataFrame({
         i18n.t("col.quarter", lang): [i18n.fmt_quarter(x, lang) + (i18n.t("cust.partial_quarter", lang) if p else "")
                                       for x, p in zip(q["quarter"], q["partial"])],
-        i18n.metric_name("buyers", lang): q["buyers"].map(lambda v: i18n.fmt_count(v, lang)).to_list(),
-        i18n.metric_name("repurchase_rate", lang): q["repurchase_rate"].map(i18n.fmt_pct).to_list(),
-        i18n.t("col.base", lang): q["base_rate"].map(i18n.fmt_pct).to_list(),
-        i18n.t("col.change", lang): q["change"].map(lambda v: i18n.fmt_pp(v, lang)).to_list(),
+        i18n.metric_name("buyers", lang): [_count(v, k, lang) for v in q["buyers"]],
+        i18n.metric_name("repurchase_rate", lang): rate("repurchase_rate", i18n.fmt_pct),
+        i18n.t("col.base", lang): rate("base_rate", i18n.fmt_pct),
+        i18n.t("col.change", lang): rate("change", lambda v: i18n.fmt_pp(v, lang)),
     })
 
 
 def tier_table(result, lang: str) -> pd.DataFrame:
+    """The RFM tiers; a hidden tier (:func:`hidden_tiers`) shows its score range and "< K" only."""
     r = result.rfm
+    k = result.min_group
+    hidden = hidden_tiers(result)
+    hide = [t in hidden for t in r["tier"]]
+
+    def cells(col, fmt):
+        return [HIDDEN if h else fmt(v) for v, h in zip(r[col], hide)]
+
+    money = lambda v: i18n.fmt_money(v, lang)
     return pd.DataFrame({
         i18n.t("cust.col.tier", lang): [i18n.t(f"cust.tier.{x}", lang) for x in r["tier"]],
         i18n.t("cust.col.rfm", lang): [f"{lo}–{hi}" for lo, hi in zip(r["low"], r["high"])],
-        i18n.metric_name("buyers", lang): r["buyers"].map(lambda v: i18n.fmt_count(v, lang)).to_list(),
-        i18n.t("cust.col.buyer_share", lang): r["buyer_share"].map(i18n.fmt_pct).to_list(),
-        i18n.metric_name("gmv", lang): r["gmv"].map(lambda v: i18n.fmt_money(v, lang)).to_list(),
-        i18n.t("cust.col.gmv_share", lang): r["gmv_share"].map(i18n.fmt_pct).to_list(),
-        i18n.t("cust.col.recency", lang): r["median_recency"].map(_plain).to_list(),
-        i18n.t("cust.col.frequency", lang): r["median_frequency"].map(_plain).to_list(),
-        i18n.t("cust.col.per_buyer", lang): r["gmv_per_buyer"].map(lambda v: i18n.fmt_money(v, lang)).to_list(),
+        i18n.metric_name("buyers", lang): [i18n.t("cust.small", lang, k=k) if h else i18n.fmt_count(v, lang)
+                                           for v, h in zip(r["buyers"], hide)],
+        i18n.t("cust.col.buyer_share", lang): cells("buyer_share", i18n.fmt_pct),
+        i18n.metric_name("gmv", lang): cells("gmv", money),
+        i18n.t("cust.col.gmv_share", lang): cells("gmv_share", i18n.fmt_pct),
+        i18n.t("cust.col.recency", lang): cells("median_recency", _plain),
+        i18n.t("cust.col.frequency", lang): cells("median_frequency", _plain),
+        i18n.t("cust.col.per_buyer", lang): cells("gmv_per_buyer", money),
     })
 
 
@@ -133,7 +224,7 @@ def rfm_note(result, lang: str) -> str:
     """The RFM scope and rules (from ``result.rules``: the one place of the thresholds)."""
     rules = result.rules
     return i18n.t("cust.note.rfm", lang, start=result.rfm_start.isoformat(), as_of=result.window.as_of.isoformat(),
-                  buyers=i18n.fmt_count(result.rfm["buyers"].sum(), lang), levels=rules.levels, low=3,
+                  buyers=_count(result.rfm["buyers"].sum(), result.min_group, lang), levels=rules.levels, low=3,
                   top=3 * rules.levels, high=rules.high, high_1=rules.high - 1, potential=rules.potential,
                   potential_1=rules.potential - 1)
 
@@ -155,10 +246,16 @@ def quarter_note(result, lang: str) -> str | None:
 
 
 def cohort_note(result, lang: str) -> str | None:
-    """A caution when the first cohort is the data's first month (earlier buyers look new)."""
-    if not len(result.cohorts) or result.cohorts["cohort"].min() != month_label(result.data_start):
+    """A caution when the first cohort shown is the data's first month (earlier buyers look new)."""
+    shown = _shown_cohorts(result)
+    if not len(shown) or shown["cohort"].min() != month_label(result.data_start):
         return None
-    return i18n.t("cust.note.first_cohort", lang, month=i18n.fmt_month(result.cohorts["cohort"].min(), lang))
+    return i18n.t("cust.note.first_cohort", lang, month=i18n.fmt_month(shown["cohort"].min(), lang))
+
+
+def _shown_cohorts(result) -> pd.DataFrame:
+    c = result.cohorts
+    return c[~c["cohort"].isin(small_cohorts(result))] if c is not None else c
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -172,11 +269,14 @@ def new_returning(result, lang: str) -> Figure | None:
     """Stacked bars: returning and new buyers in each full month of the window."""
     if result.monthly is None:
         return None
-    m = result.monthly[~result.monthly["partial"]]
+    shown = ~result.monthly["partial"]
+    m = result.monthly[shown]
+    hide = np.array(hidden_months(result))[shown.to_numpy()]          # small groups: no bar
     months = list(m["month"])
     x = np.arange(len(months))
     fig, ax = viz.new_figure()
-    ret, new = m["returning_buyers"].to_numpy(dtype=float), m["new_buyers"].to_numpy(dtype=float)
+    ret = np.where(hide, np.nan, m["returning_buyers"].to_numpy(dtype=float))
+    new = np.where(hide, np.nan, m["new_buyers"].to_numpy(dtype=float))
     ax.bar(x, ret, width=0.75, color=COLORS["returning"], label=i18n.t("cust.chart.returning", lang))
     ax.bar(x, new, bottom=ret, width=0.75, color=COLORS["new"], label=i18n.t("cust.chart.new", lang))
     ax.set_title(i18n.t("cust.chart.new_returning", lang))
@@ -211,7 +311,7 @@ def cohort_heatmap(result, lang: str) -> Figure | None:
     The colour scale runs from 0 to the highest retention after month 0, so later months stay
     readable; month 0 (always 100%) takes the darkest colour.
     """
-    c = result.cohorts
+    c = _shown_cohorts(result)
     if c is None or not len(c):
         return None
     wide = c.pivot(index="cohort", columns="offset", values="retention").sort_index()
@@ -240,7 +340,7 @@ def value_pyramid(result, lang: str) -> Figure | None:
     r = result.rfm
     if r is None or not r["buyers"].sum():
         return None
-    rows = r.set_index("tier")
+    rows, hidden = r.set_index("tier"), hidden_tiers(result)
     order = ["low", "potential", "high"]             # bottom to top
     fig, ax = viz.new_figure(height=4.2)
     for y, tier in enumerate(order):
@@ -248,8 +348,9 @@ def value_pyramid(result, lang: str) -> Figure | None:
         ax.barh(y, width, left=-width / 2, height=0.92, color=COLORS[tier], edgecolor="white")
         name = i18n.t(f"cust.tier.{tier}", lang)
         score = f"RFM {int(rows.loc[tier, 'low'])}–{int(rows.loc[tier, 'high'])}"
-        shares = i18n.t("cust.chart.pyramid_label", lang, buyers=i18n.fmt_pct(rows.loc[tier, "buyer_share"]),
-                        gmv=i18n.fmt_pct(rows.loc[tier, "gmv_share"]))
+        shares = (i18n.t("cust.chart.pyramid_small", lang, k=result.min_group) if tier in hidden else
+                  i18n.t("cust.chart.pyramid_label", lang, buyers=i18n.fmt_pct(rows.loc[tier, "buyer_share"]),
+                         gmv=i18n.fmt_pct(rows.loc[tier, "gmv_share"])))
         ax.text(0, y + 0.14, f"{name}  ·  {score}", ha="center", va="center", fontsize=11, fontweight="bold",
                 color=TEXT_COLORS[tier])
         ax.text(0, y - 0.18, shares, ha="center", va="center", fontsize=10, color=TEXT_COLORS[tier])
