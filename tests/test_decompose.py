@@ -457,7 +457,7 @@ def test_show_renders_escaped_html(ds):
     with mock.patch.object(display, "_display", captured.append):
         viz_decompose.show(d, "zh", title="G01 <全年GMV>")
     text = "\n".join(str(getattr(o, "data", o)) for o in captured)
-    assert "目标分解：G01 <全年GMV>" in text                 # the Markdown heading
+    assert "### 目标分解：G01 &lt;全年GMV&gt;" in text      # Markdown heading: shown as the literal <全年GMV>, not a tag
     assert "按季节权重分解" in text and "<img" in text and "口径" in text
     assert "最大余数法" in text
     assert i18n.t("dec.table.dims", "zh", dims="渠道") in text
