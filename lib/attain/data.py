@@ -20,16 +20,12 @@ import duckdb
 import pandas as pd
 
 from . import engines, paths, scratch_db
+from . import data_types as sqlt
 from .contract import Column, Table
 from .csvfix import THOUSANDS_RE
 from .errors import DataError
-from .sources import Source, discover, quote_ident, sql_string
+from .sources import Source, discover, quote_ident
 
-TRUE_WORDS = ("true", "1", "yes", "y", "t", "是")
-FALSE_WORDS = ("false", "0", "no", "n", "f", "否")
-TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d")
-NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE",
-                 "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "DECIMAL")
 MAX_EXAMPLES = 3
 #: amounts and counts at or above this are refused: no shop's row is worth 10^15, and a count above it is
 #: a mangled export (Excel's 1.23E+20); it also keeps counts far from the BIGINT limit
@@ -202,7 +198,7 @@ def _check_unique(con, src: Source, exprs: dict[str, str]) -> None:
     key = [c for c in UNIQUE_KEYS.get(src.table.name, ()) if c in exprs]
     if not key:
         return
-    cols = ", ".join(f"{_text(exprs[c])} AS {quote_ident(c)}" for c in key)
+    cols = ", ".join(f"{sqlt.text(exprs[c])} AS {quote_ident(c)}" for c in key)
     where = f" WHERE {src.where}" if src.where else ""
     dupes = con.execute(
         f"SELECT {', '.join(map(quote_ident, key))}, list(_row ORDER BY _row)[:{MAX_EXAMPLES}], COUNT(*) "
@@ -221,11 +217,11 @@ def _note_thousands(con, src: Source, exprs: dict[str, str]) -> None:
     """Say how many text numbers were written with thousands separators (read by ``_number``)."""
     types = _types(con, src, exprs)
     cols = [c for c in src.table.columns
-            if c.type in ("number", "count") and c.name in exprs and not _is_numeric(types[c.name])]
+            if c.type in ("number", "count") and c.name in exprs and not sqlt.is_numeric(types[c.name])]
     if not cols:
         return
     where = f" WHERE {src.where}" if src.where else ""
-    parts = [f"COUNT(*) FILTER (WHERE regexp_full_match({_text(exprs[c.name])}, '{THOUSANDS_RE}'))"
+    parts = [f"COUNT(*) FILTER (WHERE regexp_full_match({sqlt.text(exprs[c.name])}, '{THOUSANDS_RE}'))"
              for c in cols]
     counts = con.execute(f"SELECT {', '.join(parts)} FROM {src.raw_from}{where}").fetchone()
     for col, n in zip(cols, counts):
@@ -260,67 +256,13 @@ def _types(con, src: Source, exprs: dict[str, str]) -> dict[str, str]:
     return dict(zip(rel.columns, [str(t) for t in rel.types]))
 
 
-def _text(raw: str) -> str:
-    return f"NULLIF(TRIM(CAST({raw} AS VARCHAR)), '')"
-
-
-def _is_numeric(sqltype: str) -> bool:
-    return sqltype.upper().startswith(NUMERIC_TYPES)
-
-
-def _typed(col: Column, raw: str | None, sqltype: str) -> str:
-    """SQL giving the contract value of a column (NULL when it does not parse)."""
-    if raw is None:
-        return _default(col)
-    txt = _text(raw)
-    if col.type == "text":
-        return f"COALESCE({txt}, {sql_string(col.default)})" if col.default is not None else txt
-    if col.type in ("number", "count"):
-        num = _number(raw, sqltype)
-        return num if col.type == "number" else f"TRY_CAST({num} AS BIGINT)"
-    if col.type in ("timestamp", "date"):
-        if sqltype.upper().startswith(("TIMESTAMP", "DATE")):
-            ts = f"CAST({raw} AS TIMESTAMP)"
-        else:
-            fmts = "[" + ", ".join(sql_string(f) for f in TIMESTAMP_FORMATS) + "]"
-            ts = f"COALESCE(TRY_CAST({txt} AS TIMESTAMP), TRY_STRPTIME({txt}, {fmts}))"
-        return ts if col.type == "timestamp" else f"CAST({ts} AS DATE)"
-    if col.type == "bool":
-        if sqltype.upper() == "BOOLEAN":
-            return f"COALESCE({raw}, {str(bool(col.default)).upper()})"
-        low = f"LOWER({txt})"
-        return (f"CASE WHEN {txt} IS NULL THEN {str(bool(col.default)).upper()} "
-                f"WHEN {low} IN ({', '.join(map(sql_string, TRUE_WORDS))}) THEN TRUE "
-                f"WHEN {low} IN ({', '.join(map(sql_string, FALSE_WORDS))}) THEN FALSE END")
-    raise ValueError(f"unknown contract type {col.type}")
-
-
-def _number(raw: str, sqltype: str) -> str:
-    """SQL: the value as a DOUBLE; text with thousands separators (``1,234.50``, exactly) is read too."""
-    if _is_numeric(sqltype):
-        return f"TRY_CAST({raw} AS DOUBLE)"
-    txt = _text(raw)
-    plain = f"CASE WHEN regexp_full_match({txt}, '{THOUSANDS_RE}') THEN REPLACE({txt}, ',', '') ELSE {txt} END"
-    return f"TRY_CAST({plain} AS DOUBLE)"
-
-
-def _default(col: Column) -> str:
-    sql_type = {"text": "VARCHAR", "number": "DOUBLE", "count": "BIGINT", "timestamp": "TIMESTAMP",
-                "date": "DATE", "bool": "BOOLEAN"}[col.type]
-    if col.default is None:
-        return f"CAST(NULL AS {sql_type})"
-    if col.type == "bool":
-        return str(bool(col.default)).upper()
-    return f"CAST({sql_string(col.default)} AS {sql_type})"
-
-
 def _checks(table: Table, exprs: dict[str, str], types: dict[str, str]) -> list[_Check]:
     checks: list[_Check] = []
     for col in table.columns:
         if col.name not in exprs:
             continue
         raw, sqltype = exprs[col.name], types[col.name]
-        txt, typed = _text(raw), _typed(col, raw, sqltype)
+        txt, typed = sqlt.text(raw), sqlt.typed(col, raw, sqltype)
         if col.required:
             checks.append(_Check(col.name, "empty value", f"{txt} IS NULL", txt))
         if col.type in ("number", "count"):
@@ -336,7 +278,7 @@ def _checks(table: Table, exprs: dict[str, str], types: dict[str, str]) -> list[
 
 def _number_checks(col: Column, raw: str, sqltype: str, txt: str) -> list[_Check]:
     """Not a number (``1,5`` included), not finite or implausibly large, not whole (counts)."""
-    num = _number(raw, sqltype)
+    num = sqlt.number(raw, sqltype)
     what = "not a number" if col.type == "number" else "not a whole number"
     checks = [_Check(col.name, what + " (write digits with a '.' for decimals, e.g. 1234.50)",
                      f"{txt} IS NOT NULL AND {num} IS NULL", txt),
@@ -358,11 +300,11 @@ def _load_table(con, src: Source) -> TableInfo:
     checks = _checks(table, exprs, types)
     where = f" WHERE {src.where}" if src.where else ""
     date_col = table.column(table.date_column)
-    date_sql = _typed(date_col, exprs.get(date_col.name), types.get(date_col.name, "VARCHAR"))
+    date_sql = sqlt.typed(date_col, exprs.get(date_col.name), types.get(date_col.name, "VARCHAR"))
     optional = [c for c in table.columns if not c.required and c.name in exprs]
     parts = ["COUNT(*)", f"MIN({date_sql})", f"MAX({date_sql})"]
     parts += [f"COUNT(*) FILTER (WHERE {c.condition})" for c in checks]
-    parts += [f"COUNT(*) FILTER (WHERE {_text(exprs[c.name])} IS NULL)" for c in optional]
+    parts += [f"COUNT(*) FILTER (WHERE {sqlt.text(exprs[c.name])} IS NULL)" for c in optional]
     try:
         row = con.execute(f"SELECT {', '.join(parts)} FROM {src.raw_from}{where}").fetchone()
     except duckdb.Error as exc:
@@ -382,7 +324,7 @@ def _load_table(con, src: Source) -> TableInfo:
         total = con.execute(f"SELECT COUNT(*) FROM {src.raw_from}").fetchone()[0]
         info.filtered_out = total - info.rows
     select = ", ".join(
-        f"{_typed(c, exprs.get(c.name), types.get(c.name, 'VARCHAR'))} AS {quote_ident(c.name)}"
+        f"{sqlt.typed(c, exprs.get(c.name), types.get(c.name, 'VARCHAR'))} AS {quote_ident(c.name)}"
         for c in table.columns)
     con.execute(f"CREATE TABLE {quote_ident(table.name)} AS SELECT {select} FROM {src.raw_from}{where}")
     return info
