@@ -130,6 +130,17 @@ def test_date_range_and_filters(ds):
     assert total(ds, "new_buyers", where={"channel": "私域"}) == 1
 
 
+
+def test_first_orders_are_worked_out_once_from_the_whole_data():
+    ds = load_dataset(SMALL)              # its own data set: the kept table belongs to it
+    # asked first for a window: the kept first orders must still come from the whole data
+    assert total(ds, "new_buyers", start="2026-02-01") == 2        # c3, c4 (as above)
+    kept = ds.derived["first_orders"]
+    assert total(ds, "new_buyers") == 4                             # c1..c4
+    assert ds.derived["first_orders"] is kept                       # not worked out again
+    rows = ds.con.execute("SELECT customer_id FROM _attain_first_orders ORDER BY 1").fetchall()
+    assert [r[0] for r in rows] == ["c1", "c2", "c3", "c4"]         # one row per buyer, no guests
+
 def test_parse_where():
     assert parse_where(["channel=直播,KOL", "region=一线城市"]) == {
         "channel": ["直播", "KOL"], "region": ["一线城市"]}

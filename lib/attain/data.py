@@ -75,6 +75,9 @@ class Dataset:
         self.engine = engine
         self._backend = backend
         self._views = views or {}
+        #: tables worked out from the checked ones and kept in the engine for this data set's lifetime
+        #: (e.g. each buyer's first order: :func:`attain.metrics.first_orders`)
+        self.derived: dict[str, object] = {}
 
     @cached_property
     def ibis(self):

@@ -175,7 +175,7 @@ def _aggregate(ds, source, names, grain, dims, filters, start, end) -> list[pd.D
     """The parts of one source, per bucket: one aggregate query (orders: one per distinct count)."""
     table = _TABLE_OF.get(source, "orders" if source == "repeat" else source)
     date_col = TABLES[table].date_column
-    rows = _first_orders(ds.table(table)) if source == "first_orders" else ds.table(table)
+    rows = first_orders(ds) if source == "first_orders" else ds.table(table)
     t = _restrict(rows, date_col, filters, start, end)
     if source == "repeat":
         return [_repeat_buyers(t, grain, dims, with_buyers="buyers" in names).execute()]
@@ -243,6 +243,27 @@ def _repeat_buyers(t, grain, dims, with_buyers: bool = False):
     if with_buyers:
         agg["buyers"] = is_buyer.sum()
     return per_buyer.group_by(list(keys)).aggregate(**agg) if keys else per_buyer.aggregate(**agg)
+
+
+_FIRST_ORDERS = "_attain_first_orders"
+
+
+def first_orders(ds: Dataset):
+    """One row per buyer: the first row of their first order (date and dimensions), worked out once per
+    data set and kept in the engine. Every new-buyer question needs it, and finding it ranks all order rows
+    by buyer — at 10 M orders ~4.5 s, against well under a second for a question asked of the kept rows."""
+    kept = ds.derived.get("first_orders")
+    if kept is None:
+        ranked = _first_orders(ds.table("orders"))
+        rows = ranked.select(*[c for c in ("order_date", "customer_id", *DIMENSIONS) if c in ranked.columns])
+        # DuckDB keeps them as a table of this data set's own database (gone with it); Spark's tables are
+        # written to its warehouse, so there the expression is left for Spark to plan
+        if ds.engine == "duckdb":
+            ds.con.execute(f"CREATE OR REPLACE TABLE {_FIRST_ORDERS} AS {ds.ibis.compile(rows)}")
+            rows = ds.ibis.table(_FIRST_ORDERS)
+        kept = rows
+        ds.derived["first_orders"] = kept
+    return kept
 
 
 def _first_orders(orders):
