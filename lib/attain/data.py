@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import engines, paths, scratch_db
+from . import engines, paths, scratch_db, shared_data
 from . import data_types as sqlt
 from .contract import Column, Table
 from .csvfix import THOUSANDS_RE
@@ -94,6 +94,14 @@ class Dataset:
                             hint=f"add {name}.csv (or map it in mapping.yml)")
         return self.ibis.table(self._views.get(name, name))
 
+    def release(self) -> None:
+        """Close the connection now (and remove a scratch folder) rather than when the data set is gone."""
+        release = getattr(self, "_release", None)
+        if release is not None:
+            release()
+        else:
+            self.con.close()
+
     def has_table(self, name: str) -> bool:
         return name in self.tables
 
@@ -133,18 +141,23 @@ def _no_progress_bar(con) -> None:
         pass
 
 
-def load_dataset(data_dir: str | Path | None = None, engine: str | None = None) -> Dataset:
+def load_dataset(data_dir: str | Path | None = None, engine: str | None = None,
+                 database: Path | None = None) -> Dataset:
     """Load and check every table of a data folder (relative paths: from the project root).
 
     ``engine``: ``"duckdb"`` or ``"spark"``; None takes ``ATTAIN_ENGINE`` (default duckdb). The checks always
-    run in DuckDB; with Spark the checked tables are then handed over (see ``attain.engines``)."""
+    run in DuckDB; with Spark the checked tables are then handed over (see ``attain.engines``). Inside a
+    report pack the tables its runner checked are opened instead (:mod:`attain.shared_data`).
+    ``database``: load into this DuckDB file (the runner's shared copy) instead of memory or a scratch file."""
     engine_name = engines.choose(engine)
     folder = paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir()
     sources = discover(folder)
-    con, scratch = scratch_db.connect(scratch_db.source_bytes(sources))
+    checked = shared_data.open_checked(sources) if database is None else None
+    con, scratch = checked[:2] if checked else scratch_db.connect(scratch_db.source_bytes(sources),
+                                                                  database=database)
     try:
         _no_progress_bar(con)
-        infos = {name: _load_table(con, src) for name, src in sources.items()}
+        infos = checked[2] if checked else {name: _load_table(con, src) for name, src in sources.items()}
         if engine_name == "duckdb":
             ds = Dataset(con, folder, infos)
         else:
@@ -153,8 +166,9 @@ def load_dataset(data_dir: str | Path | None = None, engine: str | None = None) 
     except BaseException:
         scratch_db.drop(con, scratch)
         raise
-    if scratch is not None:
-        weakref.finalize(ds, scratch_db.drop, con, scratch)   # also runs at interpreter exit
+    # closes the connection and removes the scratch folder when the data set is gone, at interpreter exit,
+    # or on release()
+    ds._release = weakref.finalize(ds, scratch_db.drop, con, scratch)
     return ds
 
 

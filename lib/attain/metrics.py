@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
+import duckdb
 import ibis
 import pandas as pd
 
@@ -259,11 +260,23 @@ def first_orders(ds: Dataset):
         # DuckDB keeps them as a table of this data set's own database (gone with it); Spark's tables are
         # written to its warehouse, so there the expression is left for Spark to plan
         if ds.engine == "duckdb":
-            ds.con.execute(f"CREATE OR REPLACE TABLE {_FIRST_ORDERS} AS {ds.ibis.compile(rows)}")
-            rows = ds.ibis.table(_FIRST_ORDERS)
+            rows = _keep_in_duckdb(ds, rows)
         kept = rows
         ds.derived["first_orders"] = kept
     return kept
+
+
+def _keep_in_duckdb(ds: Dataset, rows):
+    """The first orders as a table of the data set's database: already there when a report pack's runner
+    worked them out (:mod:`attain.shared_data`), else made now. A database opened read-only that lacks
+    them gets the expression back (worked out per question)."""
+    there = ds.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [_FIRST_ORDERS])
+    if not there.fetchall()[0][0]:
+        try:
+            ds.con.execute(f"CREATE TABLE {_FIRST_ORDERS} AS {ds.ibis.compile(rows)}")
+        except duckdb.Error:
+            return rows
+    return ds.ibis.table(_FIRST_ORDERS)
 
 
 def _first_orders(orders):

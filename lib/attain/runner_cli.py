@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 
-from . import paths, query_cache
-from .data import load_dataset
+from . import paths, query_cache, shared_data
 from .params import merge_params, parse_cli_params, select_notebooks
 from .run import run_many
 
@@ -24,13 +23,15 @@ def run_from_cli(args) -> int:
         "plan_dir": str(args.plan) if args.plan else None,
     }
     params = merge_params(options, parse_cli_params(args.param))
-    # every command that reads data checks it first: a data problem stops here, before any run
-    ds = load_dataset(params.get("data_dir"))
+    out_dir = args.out or paths.default_reports_dir()
+    use_cache(out_dir)
+    # every command that reads data checks it first: a data problem stops here, before any run; the
+    # checked tables are left for the notebooks of this pack to open (attain.shared_data)
+    ds = shared_data.prepare(params.get("data_dir"))
     if "as_of" not in params:
         params["as_of"] = ds.date_range("orders")[1].isoformat()
         print(f"as of {params['as_of']} (the last day of the orders data; use --as-of to change)")
-    out_dir = args.out or paths.default_reports_dir()
-    use_cache(out_dir)
+    ds.release()
     results = run_many(specs, params, out_dir=out_dir, jobs=args.jobs, timeout=args.timeout,
                        raise_on_failure=False)
     for r in results:

@@ -37,11 +37,13 @@ def source_bytes(sources: dict[str, Source]) -> int:
     return total
 
 
-def connect(size: int, environ=None) -> tuple[duckdb.DuckDBPyConnection, str | None]:
+def connect(size: int, environ=None, database: Path | None = None,
+            read_only: bool = False) -> tuple[duckdb.DuckDBPyConnection, str | None]:
     """(connection, scratch folder or None): in memory for small data, else a database file with a memory
     limit (``ATTAIN_DUCKDB_MEMORY``, default 1GB) and a spill folder, both in a scratch folder that
-    :func:`drop` removes."""
-    if size < SPILL_FROM_BYTES:
+    :func:`drop` removes. ``database``: this file instead (a report pack's shared checked tables, see
+    :mod:`attain.shared_data`); the scratch folder then holds only the spill folder."""
+    if size < SPILL_FROM_BYTES and database is None:
         return duckdb.connect(), None
     limit = ((os.environ if environ is None else environ).get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT).strip()
     sweep(Path(tempfile.gettempdir()))
@@ -51,7 +53,8 @@ def connect(size: int, environ=None) -> tuple[duckdb.DuckDBPyConnection, str | N
     config = {"memory_limit": limit, "temp_directory": str(Path(scratch) / "spill"),
               "preserve_insertion_order": True}
     try:
-        return duckdb.connect(str(Path(scratch) / "data.duckdb"), config=config), scratch
+        return duckdb.connect(str(database or Path(scratch) / "data.duckdb"), read_only=read_only,
+                              config=config), scratch
     except duckdb.Error as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise DataError(f"DuckDB does not accept the memory limit {limit!r}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}",
@@ -77,11 +80,10 @@ def sweep(tmp: Path) -> None:
 
 
 def drop(con, scratch: str | None) -> None:
-    """Close the connection and remove its scratch folder (nothing to remove for an in-memory database)."""
-    if scratch is None:
-        return
+    """Close the connection and remove its scratch folder (an in-memory database has none)."""
     try:
         con.close()
     except duckdb.Error:
         pass
-    shutil.rmtree(scratch, ignore_errors=True)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
