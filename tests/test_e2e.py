@@ -221,3 +221,13 @@ def test_retrospective_report_sections(published):
     assert "G11" in text and "原目标" in text and "最终目标" in text       # Q2 goal with its revision
     assert html.count("data:image/png;base64") >= 4                       # waterfall, contributions, ROAS, A/B
     assert "goals:" in text and "2026-Q3" in text                           # next quarter in the register's format
+
+
+def test_a_good_pack_prints_no_kernel_noise(published):
+    """jupyter_client interrupts every kernel before shutting it down, and ipykernel logs that as an ERROR
+    ("KeyboardInterrupt caught in kernel"): a successful pack must not show it, nor any traceback."""
+    out, _ = published
+    log = out.with_name("published.log").read_text(encoding="utf-8")
+    assert "$ attain run all" in log
+    for noise in ("IPKernelApp", "KeyboardInterrupt", "Traceback"):
+        assert noise not in log

@@ -12,12 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from attain import data as data_mod, query_cache, shared_data
+from attain import data as data_mod, shared_data
 from attain.data import load_dataset
 from attain.errors import DataError
 from attain.metrics import compute
@@ -26,22 +27,16 @@ SMALL = Path(__file__).parent / "fixtures" / "data" / "small"
 
 
 @pytest.fixture
-def data(tmp_path):
+def data(tmp_path, monkeypatch):
+    monkeypatch.delenv(shared_data.ENV, raising=False)
     folder = tmp_path / "data"
     shutil.copytree(SMALL, folder)
     return folder
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv(query_cache.ENV, str(folder))
-    return folder
-
-
-@pytest.fixture
 def loads(monkeypatch):
-    """How many tables were loaded and checked from their source files."""
+    """The tables loaded and checked from their source files."""
     calls = []
     real = data_mod._load_table
 
@@ -52,99 +47,140 @@ def loads(monkeypatch):
     return calls
 
 
-def checked_files(cache: Path) -> list[str]:
-    return sorted(p.suffix for p in (cache / "checked").iterdir())
-
-
 def total(ds, metric):
     return compute(ds, [metric])[metric].iloc[0]
 
 
-def test_the_notebooks_of_a_pack_open_the_tables_the_runner_checked(data, cache, loads):
-    shared_data.prepare(data).release()
-    assert sorted(loads) == ["orders", "spend", "traffic"]            # checked once, by the runner
-    assert checked_files(cache) == [".duckdb", ".json"]
-
-    ds = load_dataset(data)                                           # what a notebook does
-    assert sorted(loads) == ["orders", "spend", "traffic"]            # not loaded again
-    orders = ds.tables["orders"]
-    assert (orders.rows, orders.date_min, orders.date_max) == (12, dt.date(2026, 1, 5), dt.date(2026, 4, 30))
-    assert total(ds, "gmv") == pytest.approx(1080.5)
-    assert total(ds, "orders") == 10
-    assert total(ds, "new_buyers") == 4
-    with pytest.raises(duckdb.Error, match="read-only"):              # nothing a notebook does changes them
-        ds.con.execute("DELETE FROM orders")
-    # the runner also worked out each buyer's first order there
-    assert ds.con.execute("SELECT count(*) FROM _attain_first_orders").fetchall() == [(4,)]
+def in_a_kernel(data: Path, code: str) -> str:
+    """Run ``code`` in a fresh interpreter that inherits this environment (as a pack's kernel does)."""
+    script = f"from attain.data import load_dataset\nds = load_dataset({str(data)!r})\n{code}"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
-def test_a_changed_export_is_checked_again(data, cache, loads):
-    shared_data.prepare(data).release()
-    with (data / "orders.csv").open("a", encoding="utf-8") as f:
-        f.write("A11,c5,2026-05-01,-5.00,直播,美妆,一线城市,false,1\n")
-    with pytest.raises(DataError, match="gmv"):                        # not hidden by the old tables
-        load_dataset(data)
-    lines = (data / "orders.csv").read_text(encoding="utf-8").splitlines()
-    (data / "orders.csv").write_text("\n".join(lines[:-1] + ["A11,c5,2026-05-01,5.00,直播,美妆,一线城市,false,1"])
-                                     + "\n", encoding="utf-8")
-    ds = load_dataset(data)
-    assert ds.tables["orders"].rows == 13
-    assert total(ds, "gmv") == pytest.approx(1085.5)
+def test_the_notebooks_of_a_pack_open_the_tables_the_runner_checked(data, loads):
+    with shared_data.for_pack(data) as ds:
+        assert sorted(loads) == ["orders", "spend", "traffic"]        # checked once, by the runner
+        ds.release()
+        shared = Path(os.environ[shared_data.ENV])
+        assert shared.is_file()
+        mine = load_dataset(data)                                     # what a notebook does
+        assert sorted(loads) == ["orders", "spend", "traffic"]        # not loaded again
+        orders = mine.tables["orders"]
+        assert (orders.rows, orders.date_min, orders.date_max) == (12, dt.date(2026, 1, 5),
+                                                                   dt.date(2026, 4, 30))
+        assert total(mine, "gmv") == pytest.approx(1080.5)
+        assert total(mine, "orders") == 10
+        assert total(mine, "new_buyers") == 4
+        with pytest.raises(duckdb.Error, match="read-only"):          # nothing a notebook does changes them
+            mine.con.execute("DELETE FROM orders")
+        # each buyer's first order was worked out by the runner, once
+        assert mine.con.execute("SELECT count(*) FROM _attain_first_orders").fetchall() == [(4,)]
+        # another process (a kernel) opens the same file while this one has it open
+        assert in_a_kernel(data, "print(ds.con.execute('SELECT count(*) FROM orders').fetchall())") == "[(12,)]\n"
+        mine.release()
+    # the copy holds customer ids: it is gone with the pack, and so is the variable
+    assert not shared.exists() and not shared.parent.exists()
+    assert shared_data.ENV not in os.environ
 
 
-def test_a_damaged_description_means_loading_as_usual(data, cache, loads):
-    shared_data.prepare(data).release()
-    (desc,) = (cache / "checked").glob("*.json")
-    desc.write_text("{", encoding="utf-8")
-    loads.clear()
-    ds = load_dataset(data)
-    assert sorted(loads) == ["orders", "spend", "traffic"]
-    assert total(ds, "orders") == 10
+def test_the_copy_is_private_to_the_user(data):
+    with shared_data.for_pack(data) as ds:
+        ds.release()
+        folder = Path(os.environ[shared_data.ENV]).parent
+        assert folder.parent == Path(tempfile.gettempdir())
+        assert folder.stat().st_mode & 0o077 == 0
 
 
-def test_outside_a_pack_every_load_checks_for_itself(data, monkeypatch, loads):
-    monkeypatch.delenv(query_cache.ENV, raising=False)
-    shared_data.prepare(data).release()
-    load_dataset(data)
-    assert sorted(loads) == ["orders", "orders", "spend", "spend", "traffic", "traffic"]
+def test_a_changed_export_is_checked_again(data, loads):
+    with shared_data.for_pack(data) as ds:
+        ds.release()
+        with (data / "orders.csv").open("a", encoding="utf-8") as f:
+            f.write("A11,c5,2026-05-01,-5.00,直播,美妆,一线城市,false,1\n")
+        with pytest.raises(DataError, match="gmv"):                    # not hidden by the checked copy
+            load_dataset(data)
+        lines = (data / "orders.csv").read_text(encoding="utf-8").splitlines()
+        (data / "orders.csv").write_text("\n".join([*lines[:-1], "A11,c5,2026-05-01,5.00,直播,美妆,一线城市,false,1"])
+                                         + "\n", encoding="utf-8")
+        mine = load_dataset(data)
+        assert mine.tables["orders"].rows == 13
+        assert total(mine, "gmv") == pytest.approx(1085.5)
 
 
-def test_only_the_newest_checked_tables_are_kept(tmp_path, cache):
-    folders = []
-    for name in ("a", "b", "c"):
-        folders.append(tmp_path / name)
-        shutil.copytree(SMALL, folders[-1])
-        shared_data.prepare(folders[-1]).release()
-    described = sorted((cache / "checked").glob("*.json"))
-    assert len(described) == shared_data.KEEP == 2
-    assert len(list((cache / "checked").glob("*.duckdb"))) == 2
-    from attain.sources import discover
-    kept = {p.stem for p in described}
-    assert shared_data.key(discover(folders[0])) not in kept        # the oldest went
-    assert shared_data.key(discover(folders[2])) in kept
-    # the query cache's own clean-up leaves the checked tables alone
-    for i in range(query_cache.KEEP_FINGERPRINTS + 1):
-        (cache / f"{i:020d}").mkdir()
-    query_cache._prune(cache, cache / f"{0:020d}")
-    assert (cache / "checked").is_dir()
+def test_another_data_folder_is_loaded_as_usual(data, tmp_path, loads):
+    other = tmp_path / "other"
+    shutil.copytree(SMALL, other)
+    with shared_data.for_pack(data) as ds:
+        ds.release()
+        loads.clear()
+        assert load_dataset(other).tables["orders"].rows == 12
+        assert sorted(loads) == ["orders", "spend", "traffic"]
 
 
-def test_a_runner_killed_midway_leaves_nothing_used_or_kept(data, cache):
+def test_a_damaged_description_means_loading_as_usual(data, loads):
+    with shared_data.for_pack(data) as ds:
+        ds.release()
+        Path(os.environ[shared_data.ENV]).with_suffix(".json").write_text("{", encoding="utf-8")
+        loads.clear()
+        assert total(load_dataset(data), "orders") == 10
+        assert sorted(loads) == ["orders", "spend", "traffic"]
+
+
+def test_refused_data_leave_nothing_behind(tmp_path, monkeypatch):
+    monkeypatch.delenv(shared_data.ENV, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "orders.csv").write_text("order_id,order_date,gmv\nA,2026-01-01,-3\n", encoding="utf-8")
+    with pytest.raises(DataError, match="gmv"):
+        with shared_data.for_pack(data):
+            pass
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert shared_data.ENV not in os.environ
+
+
+def test_a_killed_runner_s_copy_is_removed_by_the_next_pack(data, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True, check=True)
-    dead_pid = int(gone.stdout)
-    (cache / "checked").mkdir(parents=True)
-    half = cache / "checked" / f".abc.{dead_pid}.tmp.duckdb"
-    half.write_bytes(b"half a database")
-    ds = shared_data.prepare(data)
-    assert ds.tables["orders"].rows == 12
-    assert not half.exists()
+    left = tmp_path / "tmp" / f"attain-duckdb-{int(gone.stdout)}-x1y2"
+    left.mkdir()
+    (left / "checked.duckdb").write_bytes(b"rows with customer ids")
+    with shared_data.for_pack(data) as ds:
+        ds.release()
+        assert not left.exists()
 
 
-def test_a_full_disk_while_sharing_still_gives_the_runner_its_data(data, cache, monkeypatch):
-    def full(src, dst):
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(shared_data.os, "replace", full)
-    ds = shared_data.prepare(data)
-    assert ds.tables["orders"].rows == 12
-    assert list((cache / "checked").iterdir()) == []                 # no half-written file left
+def test_a_full_disk_while_sharing_still_gives_the_runner_its_data(data, monkeypatch, loads):
+    real = Path.write_text
+
+    def full(self, *args, **kwargs):
+        if self.suffix == ".json":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(Path, "write_text", full)
+    with shared_data.for_pack(data) as ds:
+        assert ds.tables["orders"].rows == 12
+        assert shared_data.ENV not in os.environ                       # the notebooks load for themselves
+
+
+def test_a_scheduled_job_shares_when_its_notebooks_read_one_folder(data, tmp_path):
+    with shared_data.for_job([str(data), str(data)]):
+        assert load_dataset(data).con.execute("SELECT count(*) FROM orders").fetchall() == [(12,)]
+        assert Path(os.environ[shared_data.ENV]).is_file()
+    assert shared_data.ENV not in os.environ
+    for alone in ([str(data)], [str(data), str(tmp_path)]):             # one notebook, or two folders
+        with shared_data.for_job(alone):
+            assert shared_data.ENV not in os.environ
+
+
+def test_a_scheduled_job_leaves_bad_data_to_its_notebooks(tmp_path, monkeypatch):
+    monkeypatch.delenv(shared_data.ENV, raising=False)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "orders.csv").write_text("order_id,order_date,gmv\nA,2026-01-01,-3\n", encoding="utf-8")
+    with shared_data.for_job([str(data), str(data)]):                  # no error here: each run records it
+        assert shared_data.ENV not in os.environ

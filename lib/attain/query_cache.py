@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 ENV = "ATTAIN_CACHE_DIR"
 KEEP_FINGERPRINTS = 4          # data versions kept; older ones are removed
-CHECKED = "checked"            # the pack's checked tables (attain.shared_data), not a data version
 _CODE_FILES = ("metrics.py", "metric_defs.py", "timegrain.py", "data.py", "contract.py", "sources.py")
 
 
@@ -86,7 +85,7 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
 
 
 def _prune(root: Path, keep: Path) -> None:
-    folders = sorted((p for p in root.iterdir() if p.is_dir() and p != keep and p.name != CHECKED),
+    folders = sorted((p for p in root.iterdir() if p.is_dir() and p != keep),
                      key=lambda p: p.stat().st_mtime, reverse=True)
     for old in folders[KEEP_FINGERPRINTS - 1:]:
         shutil.rmtree(old, ignore_errors=True)

@@ -221,8 +221,10 @@ def execute(source: Path, staged: Path, params: Mapping[str, Any], timeout: int 
                 str(source), str(staged), parameters=dict(params), kernel_name=KERNEL,
                 cwd=str(source.parent), progress_bar=False, log_output=False,
                 execution_timeout=timeout + CELL_TIMEOUT_MARGIN if timeout else None,
-                # the kernel talks to us over loopback only; its plain-TCP notice is noise in a run log
-                extra_arguments=["--IPKernelApp.log_level=ERROR", marker])
+                # the kernel's own log is noise in a run log: its plain-TCP notice (it talks to us over
+                # loopback only), and "KeyboardInterrupt caught in kernel", logged as an ERROR when the
+                # kernel manager interrupts it before every shutdown; a cell's error reaches us as output
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL", marker])
     except pm.PapermillExecutionError:
         if not watchdog.expired:
             return find_failure(nbformat.read(staged, as_version=4))   # the staged notebook holds the error

@@ -26,14 +26,14 @@ def run_from_cli(args) -> int:
     out_dir = args.out or paths.default_reports_dir()
     use_cache(out_dir)
     # every command that reads data checks it first: a data problem stops here, before any run; the
-    # checked tables are left for the notebooks of this pack to open (attain.shared_data)
-    ds = shared_data.prepare(params.get("data_dir"))
-    if "as_of" not in params:
-        params["as_of"] = ds.date_range("orders")[1].isoformat()
-        print(f"as of {params['as_of']} (the last day of the orders data; use --as-of to change)")
-    ds.release()
-    results = run_many(specs, params, out_dir=out_dir, jobs=args.jobs, timeout=args.timeout,
-                       raise_on_failure=False)
+    # checked tables are shared with the notebooks of this pack (attain.shared_data)
+    with shared_data.for_pack(params.get("data_dir")) as ds:
+        if "as_of" not in params:
+            params["as_of"] = ds.date_range("orders")[1].isoformat()
+            print(f"as of {params['as_of']} (the last day of the orders data; use --as-of to change)")
+        ds.release()
+        results = run_many(specs, params, out_dir=out_dir, jobs=args.jobs, timeout=args.timeout,
+                           raise_on_failure=False)
     for r in results:
         where = r.html if r.status == "ok" else r.failed_notebook
         print(f"{r.status:>6}  {r.name}  {r.period}  {where}  ({r.seconds:.1f} s)")

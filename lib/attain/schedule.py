@@ -192,6 +192,7 @@ def run_job(schedule: Schedule, job: Job, slot: dt.datetime, out_dir: Path,
     Each notebook may run ``job.timeout`` seconds in all (not per cell): past that its kernel is stopped and
     the run fails saying so. Returns the runner's results (a ParameterError of one target is recorded as its
     failure)."""
+    from attain import shared_data
     from attain.run import RunResult, run_notebook
     from attain.errors import RunError
 
@@ -203,16 +204,17 @@ def run_job(schedule: Schedule, job: Job, slot: dt.datetime, out_dir: Path,
                                 hint=f"targets: {', '.join(t.id for t in chosen)}")
         chosen = [t for t in chosen if t.id in only]
     run_day = slot.astimezone(ZoneInfo(job.timezone)).date()
+    planned = [(target, target_params(target, run_day, job.lag_days)) for target in chosen]
     results = []
-    for target in chosen:
-        params = target_params(target, run_day, job.lag_days)
-        try:
-            results.append(run_notebook(target.notebook, params, out_dir=out_dir, timeout=job.timeout,
-                                        job=job.name))
-        except (RunError, ParameterError) as exc:
-            log.error("%s %s failed: %s", job.name, target.id, exc)
-            results.append(RunResult(target.notebook, params.get("period", ""), None, None, 0.0, "failed",
-                                     error=str(exc), failed_notebook=getattr(exc, "failed_notebook", None)))
+    with shared_data.for_job([params.get("data_dir") for _, params in planned]):
+        for target, params in planned:
+            try:
+                results.append(run_notebook(target.notebook, params, out_dir=out_dir, timeout=job.timeout,
+                                            job=job.name))
+            except (RunError, ParameterError) as exc:
+                log.error("%s %s failed: %s", job.name, target.id, exc)
+                results.append(RunResult(target.notebook, params.get("period", ""), None, None, 0.0, "failed",
+                                         error=str(exc), failed_notebook=getattr(exc, "failed_notebook", None)))
     return results
 
 

@@ -1,17 +1,18 @@
 """The checked tables of one report pack: loaded and checked once, opened by every notebook of the pack.
 
 Loading and checking 10 M orders takes about 12 s, and a pack of four notebooks did it five times (the
-runner checks the data before any kernel starts, then each notebook loads it again). Inside a pack — with
-``ATTAIN_CACHE_DIR`` set, as ``attain run`` and scheduled runs do — the runner's load (:func:`prepare`)
-writes the checked tables to ``<cache>/checked/<key>.duckdb`` and what it found out about them (rows, date
-range, empty values) to ``<key>.json``; a notebook's ``load_dataset`` of the same data (:func:`open_checked`)
-opens that database read-only instead of loading again. The runner also works out each buyer's first order
-there once (:func:`attain.metrics.first_orders`), which every new-buyer question needs.
+runner checks the data before any kernel starts, then each notebook loads it again). :func:`for_pack` — used
+by ``attain run`` — loads and checks the data once into a DuckDB file in a private scratch folder, works out
+each buyer's first order there (:func:`attain.metrics.first_orders`, which every new-buyer question needs),
+and names the file in ``ATTAIN_CHECKED_DB`` for the pack's kernels, which inherit the environment. A
+notebook's ``load_dataset`` (:func:`open_checked`) opens that file read-only when it describes exactly the
+data asked for: the key beside it covers every source file (path, size, modification time), the mapping
+and the loader's own code. Anything else — another data folder, a changed export, a missing or unreadable
+file — means "load and check as usual", never an error.
 
-The key covers every source file (path, size, modification time), the mapping and the loader's own code,
-so a changed export, mapping or check never gets old tables. Files are written under temporary names and
-renamed; the description, renamed last, marks a database complete. Anything missing or unreadable means
-"load as usual", never an error.
+The file is a copy of the rows, customer ids included, so it never goes near the reports: it lives in the
+system's temporary folder (a folder only this user can read), is removed when the pack ends, and — after a
+killed run — by the next load (the folder is named like :mod:`attain.scratch_db`'s and swept with them).
 """
 
 from __future__ import annotations
@@ -21,23 +22,21 @@ import hashlib
 import json
 import logging
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from . import query_cache
+from . import scratch_db
 from .sources import Source
 
 log = logging.getLogger(__name__)
 
+ENV = "ATTAIN_CHECKED_DB"
 #: the modules whose code decides what a checked table holds
 _CODE_FILES = ("data.py", "data_types.py", "contract.py", "sources.py", "csvfix.py", "metrics.py",
                "shared_data.py")
-KEEP = 2                      # checked databases kept (the newest); older ones are removed
-
-
-def folder() -> Path | None:
-    """``<cache>/checked`` inside a pack, else None (every load checks the data itself)."""
-    root = query_cache.cache_dir()
-    return root / query_cache.CHECKED if root else None
 
 
 def key(sources: dict[str, Source]) -> str:
@@ -56,107 +55,95 @@ def key(sources: dict[str, Source]) -> str:
     return digest.hexdigest()[:24]
 
 
-def _describe(infos) -> dict:
-    return {name: {"present": sorted(i.present), "rows": i.rows, "filtered_out": i.filtered_out,
-                   "date_min": i.date_min and i.date_min.isoformat(),
-                   "date_max": i.date_max and i.date_max.isoformat(), "null_share": i.null_share}
-            for name, i in infos.items()}
+def _describe(k: str, infos) -> str:
+    tables = {name: {"present": sorted(i.present), "rows": i.rows, "filtered_out": i.filtered_out,
+                     "date_min": i.date_min and i.date_min.isoformat(),
+                     "date_max": i.date_max and i.date_max.isoformat(), "null_share": i.null_share}
+              for name, i in infos.items()}
+    return json.dumps({"key": k, "tables": tables}, ensure_ascii=False)
 
 
-def _infos(described: dict, sources: dict[str, Source]):
+def _infos(tables: dict, sources: dict[str, Source]):
     from .data import TableInfo
     day = (lambda v: dt.date.fromisoformat(v) if v else None)
-    if set(described) != set(sources):
+    if set(tables) != set(sources):
         raise ValueError("the tables differ")
     return {name: TableInfo(name, sources[name], set(d["present"]), d["rows"], d["filtered_out"],
                             day(d["date_min"]), day(d["date_max"]), dict(d["null_share"]))
-            for name, d in described.items()}
+            for name, d in tables.items()}
 
 
 def open_checked(sources: dict[str, Source]):
-    """(read-only connection, scratch folder, table infos) of this pack's checked tables, or None when
-    there are none for exactly these sources (the caller then loads and checks as usual)."""
-    where = folder()
-    if where is None:
+    """(read-only connection, scratch folder, table infos) of the pack's checked tables when they are of
+    exactly these sources, else None (the caller then loads and checks as usual)."""
+    named = os.environ.get(ENV, "").strip()
+    if not named:
         return None
-    k = key(sources)
-    db, described = where / f"{k}.duckdb", where / f"{k}.json"
-    if not described.is_file() or not db.is_file():
-        return None
-    from . import scratch_db
+    db = Path(named)
     try:
-        infos = _infos(json.loads(described.read_text(encoding="utf-8")), sources)
+        described = json.loads(db.with_suffix(".json").read_text(encoding="utf-8"))
+        if described.get("key") != key(sources):
+            return None                                   # another data folder, or the data changed
+        infos = _infos(described["tables"], sources)
         con, scratch = scratch_db.connect(db.stat().st_size, database=db, read_only=True)
-    except Exception as exc:     # a damaged or foreign file: load as usual
-        log.warning("checked tables in %s not used: %s", db, exc)
+    except Exception as exc:     # gone, damaged or foreign: load as usual
+        log.info("checked tables in %s not used: %s", db, exc)
         return None
     return con, scratch, infos
 
 
-def prepare(data_dir=None):
-    """The runner's load: check the data once for the whole pack and leave the checked tables where the
-    pack's notebooks find them. Outside a pack (no cache folder) this is a plain ``load_dataset``."""
+@contextmanager
+def for_pack(data_dir=None) -> Iterator:
+    """Check the data once for a pack of notebooks run while this is open; yields the checked data set
+    (release it when done with it). A data problem is raised as by ``load_dataset``; a failure to write the
+    shared copy (a full disk) only means each notebook loads for itself."""
     from . import paths
     from .data import load_dataset
     from .sources import discover
-    where = folder()
-    if where is None:
-        return load_dataset(data_dir, engine="duckdb")
-    sources = discover(paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir())
-    k = key(sources)
-    if (where / f"{k}.json").is_file():
-        return load_dataset(data_dir, engine="duckdb")   # opens the checked tables written by an earlier pack
+    scratch_db.sweep(Path(tempfile.gettempdir()))
+    scratch = Path(tempfile.mkdtemp(prefix=f"attain-duckdb-{os.getpid()}-"))
+    earlier = os.environ.get(ENV)
     try:
-        where.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        log.warning("checked tables not shared: %s", exc)
-        return load_dataset(data_dir, engine="duckdb")
-    _sweep(where)
-    tmp = where / f".{k}.{os.getpid()}.tmp.duckdb"
-    tmp.unlink(missing_ok=True)
-    ds = load_dataset(data_dir, engine="duckdb", database=tmp)   # a data problem is raised here, as usual
-    try:
-        _keep_first_orders(ds)
-        ds.con.execute("CHECKPOINT")
-        ds.release()
-        os.replace(tmp, where / f"{k}.duckdb")
-        text = json.dumps(_describe(ds.tables), ensure_ascii=False)
-        desc_tmp = where / f".{k}.{os.getpid()}.tmp.json"
-        desc_tmp.write_text(text, encoding="utf-8")
-        os.replace(desc_tmp, where / f"{k}.json")
-    except OSError as exc:                          # a full disk must not fail the pack: no sharing
-        log.warning("checked tables not shared: %s", exc)
-        for leftover in where.glob(f".{k}.{os.getpid()}.tmp.*"):
-            leftover.unlink(missing_ok=True)
-        return load_dataset(data_dir, engine="duckdb")
-    _prune(where, k)
-    return load_dataset(data_dir, engine="duckdb")
+        db = scratch / "checked.duckdb"
+        sources = discover(paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir())
+        ds = load_dataset(data_dir, engine="duckdb", database=db)      # a data problem is raised here
+        try:
+            _keep_first_orders(ds)
+            ds.con.execute("CHECKPOINT")
+            ds.release()
+            db.with_suffix(".json").write_text(_describe(key(sources), ds.tables), encoding="utf-8")
+        except OSError as exc:
+            log.warning("the checked data are not shared with the notebooks: %s", exc)
+            ds.release()
+            shutil.rmtree(scratch, ignore_errors=True)
+            yield load_dataset(data_dir, engine="duckdb")
+            return
+        os.environ[ENV] = str(db)
+        yield load_dataset(data_dir, engine="duckdb")                  # opens the shared copy
+    finally:
+        if earlier is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = earlier
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextmanager
+def for_job(data_dirs: list) -> Iterator[None]:
+    """:func:`for_pack` for a scheduled job's notebooks (``data_dirs``: each one's data folder, None for the
+    default): shared when there are several on one folder. A data problem is not raised here: each
+    notebook then meets it and the run log records it, as without sharing."""
+    from .errors import DataError
+    with ExitStack() as stack:
+        if len(data_dirs) > 1 and len(set(data_dirs)) == 1:
+            try:
+                stack.enter_context(for_pack(data_dirs[0])).release()
+            except DataError:
+                pass
+        yield
 
 
 def _keep_first_orders(ds) -> None:
     from .metrics import first_orders
     if ds.has_table("orders") and ds.has_column("orders", "customer_id"):
         first_orders(ds)
-
-
-def _sweep(where: Path) -> None:
-    """Remove temporary files of runners that are gone (killed before they renamed them)."""
-    for tmp in where.glob(".*.tmp.*"):
-        pid = tmp.name.split(".")[2] if tmp.name.count(".") >= 4 else ""
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-def _prune(where: Path, keep: str) -> None:
-    """Keep the newest :data:`KEEP` checked databases (a notebook that has one open keeps reading it)."""
-    ready = sorted((p for p in where.glob("*.json") if p.stem != keep), key=lambda p: p.stat().st_mtime,
-                   reverse=True)
-    for old in ready[KEEP - 1:]:
-        old.unlink(missing_ok=True)
-        old.with_suffix(".duckdb").unlink(missing_ok=True)
