@@ -184,3 +184,65 @@ def test_a_scheduled_job_leaves_bad_data_to_its_notebooks(tmp_path, monkeypatch)
     (data / "orders.csv").write_text("order_id,order_date,gmv\nA,2026-01-01,-3\n", encoding="utf-8")
     with shared_data.for_job([str(data), str(data)]):                  # no error here: each run records it
         assert shared_data.ENV not in os.environ
+
+
+@pytest.fixture
+def full_temp(tmp_path, monkeypatch):
+    """The temporary folder on a full 1 MB tmpfs (root), else None."""
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(tiny)],
+                                           capture_output=True).returncode != 0:
+        yield None
+        return
+    stat = os.statvfs(tiny)
+    (tiny / "ballast").write_bytes(b"\0" * (stat.f_bavail * stat.f_frsize))
+    monkeypatch.setattr(tempfile, "tempdir", str(tiny))
+    yield tiny
+    monkeypatch.undo()
+    subprocess.run(["umount", "-l", str(tiny)])
+
+
+def _full_disk_or_injected(full_temp, monkeypatch):
+    """Without a tmpfs, a full disk is injected where the loader writes a table into a file."""
+    if full_temp is not None:
+        return
+    real = data_mod._load_table
+
+    class Full:
+        """A connection to a database file whose disk is full: writing a table fails."""
+        def __init__(self, con):
+            self.con = con
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+        def execute(self, sql, *args):
+            on_file = self.con.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
+                                       "current_database()").fetchall()[0][0]
+            if on_file and sql.startswith("CREATE TABLE"):
+                raise duckdb.IOException('IO Error: Could not write file "data.duckdb": No space left on device')
+            return self.con.execute(sql, *args)
+
+    def no_room(con, src):
+        return real(Full(con), src)
+    monkeypatch.setattr(data_mod, "_load_table", no_room)
+
+
+def test_a_full_temp_disk_means_each_notebook_loads_for_itself(data, full_temp, monkeypatch):
+    _full_disk_or_injected(full_temp, monkeypatch)
+    with shared_data.for_pack(data) as ds:                 # small data: loaded in memory after all
+        assert ds.tables["orders"].rows == 12
+        assert total(ds, "gmv") == pytest.approx(1080.5)
+        assert shared_data.ENV not in os.environ
+    if full_temp is not None:
+        assert [p.name for p in full_temp.iterdir()] == ["ballast"]      # nothing half-written left
+
+
+def test_no_room_for_a_scratch_database_is_a_clear_error(data, full_temp, monkeypatch, tmp_path):
+    _full_disk_or_injected(full_temp, monkeypatch)
+    target = (full_temp or tmp_path) / "data.duckdb"
+    with pytest.raises(DataError.__base__) as err:          # an AttainError: shown without a traceback
+        load_dataset(data, database=target)
+    text = str(err.value)
+    assert "No space left on device" in text and "TMPDIR" in text and "data.duckdb" in text

@@ -23,7 +23,7 @@ from . import engines, paths, scratch_db, shared_data
 from . import data_types as sqlt
 from .contract import Column, Table
 from .csvfix import THOUSANDS_RE
-from .errors import DataError
+from .errors import DataError, DiskError
 from .sources import Source, discover, quote_ident
 
 MAX_EXAMPLES = 3
@@ -343,7 +343,13 @@ def _load_table(con, src: Source) -> TableInfo:
     select = ", ".join(
         f"{sqlt.typed(c, exprs.get(c.name), types.get(c.name, 'VARCHAR'))} AS {quote_ident(c.name)}"
         for c in table.columns)
-    con.execute(f"CREATE TABLE {quote_ident(table.name)} AS SELECT {select} FROM {src.raw_from}{where}")
+    try:
+        con.execute(f"CREATE TABLE {quote_ident(table.name)} AS SELECT {select} FROM {src.raw_from}{where}")
+    except duckdb.IOException as exc:      # a full disk under the scratch database file
+        raise DiskError(f"no room to load the table: {_first_line(exc)}", file=src.origin, where=table.name,
+                        hint="free space in the temporary folder, or point TMPDIR at a disk with room "
+                             "(large data, and a report pack's checked data, are loaded into a file there)"
+                        ) from None
     return info
 
 

@@ -31,6 +31,10 @@ class DataError(AttainError):
     """A data file or mapping does not meet the data contract."""
 
 
+class DiskError(AttainError):
+    """No room left to write a scratch or report file."""
+
+
 class MetricError(AttainError):
     """A metric request that cannot be answered correctly."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import DataError
+from .errors import DataError, DiskError
 from .sources import Source
 
 #: Data whose source files reach this size together go into a DuckDB database file in a scratch folder
@@ -55,6 +55,10 @@ def connect(size: int, environ=None, database: Path | None = None,
     try:
         return duckdb.connect(str(database or Path(scratch) / "data.duckdb"), read_only=read_only,
                               config=config), scratch
+    except duckdb.IOException as exc:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise DiskError(f"no room for the scratch database: {_first_line(exc)}", where=str(database or scratch),
+                        hint="free space in the temporary folder, or point TMPDIR at a disk with room") from None
     except duckdb.Error as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise DataError(f"DuckDB does not accept the memory limit {limit!r}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}",
@@ -62,6 +66,11 @@ def connect(size: int, environ=None, database: Path | None = None,
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def sweep(tmp: Path) -> None:

@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import duckdb
+
 from . import scratch_db
 from .sources import Source
 
@@ -97,35 +99,48 @@ def for_pack(data_dir=None) -> Iterator:
     """Check the data once for a pack of notebooks run while this is open; yields the checked data set
     (release it when done with it). A data problem is raised as by ``load_dataset``; a failure to write the
     shared copy (a full disk) only means each notebook loads for itself."""
-    from . import paths
     from .data import load_dataset
-    from .sources import discover
     scratch_db.sweep(Path(tempfile.gettempdir()))
     scratch = Path(tempfile.mkdtemp(prefix=f"attain-duckdb-{os.getpid()}-"))
     earlier = os.environ.get(ENV)
     try:
         db = scratch / "checked.duckdb"
-        sources = discover(paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir())
-        ds = load_dataset(data_dir, engine="duckdb", database=db)      # a data problem is raised here
-        try:
-            _keep_first_orders(ds)
-            ds.con.execute("CHECKPOINT")
-            ds.release()
-            db.with_suffix(".json").write_text(_describe(key(sources), ds.tables), encoding="utf-8")
-        except OSError as exc:
-            log.warning("the checked data are not shared with the notebooks: %s", exc)
-            ds.release()
+        if _check_into(db, data_dir):
+            os.environ[ENV] = str(db)
+        else:
             shutil.rmtree(scratch, ignore_errors=True)
-            yield load_dataset(data_dir, engine="duckdb")
-            return
-        os.environ[ENV] = str(db)
-        yield load_dataset(data_dir, engine="duckdb")                  # opens the shared copy
+        yield load_dataset(data_dir, engine="duckdb")       # the shared copy, opened read-only
     finally:
         if earlier is None:
             os.environ.pop(ENV, None)
         else:
             os.environ[ENV] = earlier
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _check_into(db: Path, data_dir) -> bool:
+    """Load and check the data into the file ``db``, with each buyer's first order, and describe it beside
+    it. A data problem is raised; False when the copy could not be written (a full disk)."""
+    from . import paths
+    from .data import load_dataset
+    from .errors import DiskError
+    from .sources import discover
+    sources = discover(paths.resolve(data_dir) if data_dir is not None else paths.default_data_dir())
+    try:
+        ds = load_dataset(data_dir, engine="duckdb", database=db)
+    except DiskError as exc:
+        log.warning("the checked data are not shared with the notebooks: %s", exc.message)
+        return False
+    try:
+        _keep_first_orders(ds)
+        ds.con.execute("CHECKPOINT")
+        ds.release()
+        db.with_suffix(".json").write_text(_describe(key(sources), ds.tables), encoding="utf-8")
+    except (OSError, duckdb.Error) as exc:
+        ds.release()
+        log.warning("the checked data are not shared with the notebooks: %s", exc)
+        return False
+    return True
 
 
 @contextmanager
