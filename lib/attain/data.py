@@ -347,9 +347,7 @@ def _load_table(con, src: Source) -> TableInfo:
         con.execute(f"CREATE TABLE {quote_ident(table.name)} AS SELECT {select} FROM {src.raw_from}{where}")
     except duckdb.IOException as exc:      # a full disk under the scratch database file
         raise DiskError(f"no room to load the table: {_first_line(exc)}", file=src.origin, where=table.name,
-                        hint="free space in the temporary folder, or point TMPDIR at a disk with room "
-                             "(large data, and a report pack's checked data, are loaded into a file there)"
-                        ) from None
+                        hint=scratch_db.NO_ROOM_HINT) from None
     return info
 
 

@@ -25,6 +25,9 @@ from .sources import Source
 SPILL_FROM_BYTES = 64 * 1024 * 1024
 MEMORY_ENV = "ATTAIN_DUCKDB_MEMORY"
 DEFAULT_MEMORY_LIMIT = "1GB"
+#: what to do when the temporary folder has no room for a scratch database
+NO_ROOM_HINT = ("free space in the temporary folder, or point TMPDIR at a disk with room (large data, and a "
+                "report pack's checked data, are loaded into a file there)")
 
 
 def source_bytes(sources: dict[str, Source]) -> int:
@@ -58,10 +61,10 @@ def connect(size: int, environ=None, database: Path | None = None,
     except duckdb.IOException as exc:
         shutil.rmtree(scratch, ignore_errors=True)
         raise DiskError(f"no room for the scratch database: {_first_line(exc)}", where=str(database or scratch),
-                        hint="free space in the temporary folder, or point TMPDIR at a disk with room") from None
+                        hint=NO_ROOM_HINT) from None
     except duckdb.Error as exc:
         shutil.rmtree(scratch, ignore_errors=True)
-        raise DataError(f"DuckDB does not accept the memory limit {limit!r}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}",
+        raise DataError(f"DuckDB does not accept the memory limit {limit!r}: {_first_line(exc)}",
                         where=MEMORY_ENV, hint="write a size such as 1GB or 800MB, or unset it") from None
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
